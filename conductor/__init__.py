@@ -1,3 +1,17 @@
-"""conductor: simulate and compare how an IT organisation sources its service components."""
+"""conductor: simulate and compare how an IT organisation sources its service components.
+
+The Python API mirrors the command line::
+
+    import conductor
+    scenario = conductor.load_scenario("scenarios/checkout.yaml")
+    result = conductor.run(scenario, "build", replications=5)
+    result.to_dict()["summary"]["latency_s"]["p99"]
+"""
 
 __version__ = "0.1.0"
+
+from conductor.errors import ConductorError, ScenarioError  # noqa: E402
+from conductor.experiments.run import load_scenario, run  # noqa: E402
+from conductor.metrics.results import RunResult  # noqa: E402
+
+__all__ = ["ConductorError", "RunResult", "ScenarioError", "__version__", "load_scenario", "run"]

@@ -1,0 +1,204 @@
+"""Options at run time: a FIFO server with capacity, queue limit, rate limit and failures.
+
+An attempt travels half the provider's network round trip, is checked against the token
+bucket and the queue limit, waits for a server, is served, may fail, and travels back.
+A provider that is down fails the attempt at once; an outage that begins while the
+attempt is in progress fails it when it returns. Abandoned attempts (timed out, lost
+hedges) keep their server until they finish: the provider does not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+from simpy import Interrupt
+
+from conductor.engine.providers import ProviderState
+from conductor.engine.streams import Streams
+from conductor.plan import OptionPlan, Plan
+from conductor.strategies.base import CANCELLED, ERROR, OK, OUTAGE, REJECTED
+
+
+class Handle:
+    """Marks whether an attempt is waiting in a queue, so a lost hedge can leave it."""
+
+    __slots__ = ("waiting",)
+
+    def __init__(self):
+        self.waiting = False
+
+
+class Tally:
+    """Attempts and per-call spend of one flow's measured requests, per option."""
+
+    __slots__ = ("attempts", "spend")
+
+    def __init__(self, options: int):
+        self.attempts = [0] * options
+        self.spend = [0.0] * options
+
+
+class OptionServer:
+    """One option during a replication, with its counters over the measured window."""
+
+    __slots__ = (
+        "busy",
+        "capacity",
+        "env",
+        "errors",
+        "failure",
+        "high",
+        "index",
+        "low",
+        "network",
+        "outage_failures",
+        "per_call",
+        "plan",
+        "provider",
+        "queue",
+        "rate",
+        "burst",
+        "rejections",
+        "resource",
+        "service",
+        "tokens",
+        "refilled",
+        "uniform",
+        "wait",
+        "waits",
+    )
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        plan: OptionPlan,
+        provider: ProviderState,
+        streams: Streams,
+        window: tuple[float, float],
+        network_name: str,
+    ):
+        self.env = env
+        self.plan = plan
+        self.index = plan.index
+        self.per_call = plan.per_call
+        self.provider = provider
+        self.capacity = plan.capacity
+        self.resource = simpy.Resource(env, plan.capacity) if plan.capacity else None
+        self.queue = plan.queue
+        self.service = streams.draws(f"service/{plan.name}", plan.service)
+        network = provider.plan.network
+        self.network = (
+            streams.draws(f"network/{network_name}", network, 0.5) if network is not None else None
+        )
+        self.failure = plan.failure
+        self.uniform = streams.uniforms(f"failure/{plan.name}") if plan.failure > 0 else None
+        self.rate = plan.rate_limit
+        self.burst = plan.burst
+        self.tokens = plan.burst
+        self.refilled = 0.0
+        self.low, self.high = window
+        self.errors = 0
+        self.rejections = 0
+        self.outage_failures = 0
+        self.busy = 0.0
+        self.wait = 0.0
+        self.waits = 0
+
+    def attempt(
+        self, measured: Tally | None, handle: Handle | None = None
+    ) -> Generator[simpy.Event, object, int]:
+        """One attempt at this option; returns its outcome code.
+
+        `measured` is the tally of the request's flow when the request arrived inside the
+        measured window, else None.
+        """
+        env = self.env
+        provider = self.provider
+        if measured is not None:
+            measured.attempts[self.index] += 1
+        if provider.down or provider.exited:
+            if measured is not None:
+                self.outage_failures += 1
+            return OUTAGE
+        if measured is not None:
+            measured.spend[self.index] += self.per_call * provider.price
+        epoch = provider.epoch
+        network = self.network
+        if network is not None:
+            yield env.timeout(network() * provider.slow)
+        if self.rate is not None and not self._take_token(env.now):
+            if measured is not None:
+                self.rejections += 1
+            return REJECTED
+        resource = self.resource
+        if resource is None:
+            start = env.now
+        else:
+            if self.queue is not None and resource.count >= self.capacity:
+                if len(resource.queue) >= self.queue:
+                    if measured is not None:
+                        self.rejections += 1
+                    return REJECTED
+            arrived = env.now
+            request = resource.request()
+            if handle is None:
+                yield request
+            else:
+                handle.waiting = True
+                try:
+                    yield request
+                except Interrupt:
+                    request.cancel()
+                    resource.release(request)
+                    return CANCELLED
+                finally:
+                    handle.waiting = False
+            start = env.now
+            if measured is not None:
+                self.wait += start - arrived
+                self.waits += 1
+        yield env.timeout(self.service() * provider.slow)
+        end = env.now
+        if resource is not None:
+            resource.release(request)
+        low = start if start > self.low else self.low
+        high = end if end < self.high else self.high
+        if high > low:
+            self.busy += high - low
+        failed = self.uniform is not None and self.uniform() < self.failure
+        if network is not None:
+            yield env.timeout(network() * provider.slow)
+        if provider.epoch != epoch or provider.down or provider.exited:
+            if measured is not None:
+                self.outage_failures += 1
+            return OUTAGE
+        if failed:
+            if measured is not None:
+                self.errors += 1
+            return ERROR
+        return OK
+
+    def _take_token(self, now: float) -> bool:
+        tokens = self.tokens + (now - self.refilled) * self.rate
+        self.refilled = now
+        if tokens > self.burst:
+            tokens = self.burst
+        if tokens >= 1.0:
+            self.tokens = tokens - 1.0
+            return True
+        self.tokens = tokens
+        return False
+
+
+def option_servers(
+    env: simpy.Environment,
+    plan: Plan,
+    providers: list[ProviderState],
+    streams: Streams,
+    window: tuple[float, float],
+) -> list[OptionServer]:
+    """A server per option of the plan."""
+    return [
+        OptionServer(env, o, providers[o.provider], streams, window, o.name) for o in plan.options
+    ]

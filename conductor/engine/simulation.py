@@ -1,0 +1,93 @@
+"""One replication of one strategy: wire the processes, run to the horizon, drain, record."""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from conductor.engine.arrivals import arrivals
+from conductor.engine.options import option_servers
+from conductor.engine.portfolio import Portfolio
+from conductor.engine.providers import outages, provider_states
+from conductor.engine.requests import Executor
+from conductor.engine.streams import Streams
+from conductor.metrics.records import Records
+from conductor.plan import Plan
+from conductor.strategies.base import Strategy
+
+
+def simulate(
+    plan: Plan,
+    strategy: Strategy,
+    replication: int = 0,
+    *,
+    seed: int | None = None,
+    horizon: float | None = None,
+    warmup: float | None = None,
+) -> Records:
+    """Run one replication of a strategy over a plan and return its records."""
+    seed = plan.seed if seed is None else seed
+    horizon = plan.horizon if horizon is None else horizon
+    warmup = plan.warmup if warmup is None else warmup
+    window = (warmup, horizon)
+    env = simpy.Environment()
+    streams = Streams(seed, replication)
+    providers = provider_states(plan, window)
+    servers = option_servers(env, plan, providers, streams, window)
+    portfolio = Portfolio(env, plan, providers, streams, window, strategy.name)
+    executor = Executor(env, plan, strategy, servers, streams, warmup)
+
+    portfolio.start()
+    strategy.start(portfolio)
+    portfolio.started()
+    for state in providers:
+        if state.plan.up_time is not None:
+            env.process(outages(env, state, streams))
+    for flow in plan.flows:
+        for process in arrivals(env, flow, executor.request, streams, horizon):
+            env.process(process)
+    if strategy.review_interval:
+        env.process(_reviews(env, strategy, portfolio, strategy.review_interval))
+
+    env.run(until=horizon)
+    if executor.inflight:
+        executor.drained = env.event()
+        env.run(until=executor.drained)
+    end = env.now
+    portfolio.accrue(horizon)
+    for state in providers:
+        state.close(end)
+
+    return Records(
+        strategy=strategy.name,
+        replication=replication,
+        low=warmup,
+        high=horizon,
+        flow=np.frombuffer(executor.record_flow, dtype=np.uint16).copy(),
+        arrival=np.frombuffer(executor.record_arrival, dtype=np.float64).copy(),
+        latency=np.frombuffer(executor.record_latency, dtype=np.float64).copy(),
+        ok=np.frombuffer(executor.record_ok, dtype=np.uint8).astype(bool),
+        calls=np.array(executor.calls, dtype=np.int64),
+        failed_calls=np.array(executor.failed_calls, dtype=np.int64),
+        flow_attempts=np.array([t.attempts for t in executor.tallies], dtype=np.int64),
+        flow_variable_cost=np.array([t.spend for t in executor.tallies]),
+        rejections=np.array([s.rejections for s in servers], dtype=np.int64),
+        errors=np.array([s.errors for s in servers], dtype=np.int64),
+        outage_failures=np.array([s.outage_failures for s in servers], dtype=np.int64),
+        timeouts=np.array(executor.timeouts, dtype=np.int64),
+        busy=np.array([s.busy for s in servers]),
+        wait=np.array([s.wait for s in servers]),
+        waits=np.array([s.waits for s in servers], dtype=np.int64),
+        fixed_cost=portfolio.fixed_by_option.copy(),
+        switching_cost=portfolio.switching_by_option.copy(),
+        availability=np.array([s.availability() for s in providers]),
+        relationship_cost=portfolio.fixed_by_provider.copy(),
+        switches=portfolio.switches,
+        engagements=list(portfolio.history),
+    )
+
+
+def _reviews(env: simpy.Environment, strategy: Strategy, portfolio: Portfolio, every: float):
+    while True:
+        yield env.timeout(every)
+        strategy.review(portfolio)

@@ -1,0 +1,59 @@
+"""What one replication leaves behind: compact per-request arrays and per-option counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Records:
+    """Raw outcome of one replication of one strategy; statistics are computed from it."""
+
+    strategy: str
+    replication: int
+    low: float
+    high: float
+    # One entry per measured request (arrived in [low, high)).
+    flow: np.ndarray
+    arrival: np.ndarray
+    latency: np.ndarray
+    ok: np.ndarray
+    # One entry per component.
+    calls: np.ndarray
+    failed_calls: np.ndarray
+    # One row per flow, one column per option.
+    flow_attempts: np.ndarray
+    flow_variable_cost: np.ndarray
+    # One entry per option.
+    rejections: np.ndarray
+    errors: np.ndarray
+    outage_failures: np.ndarray
+    timeouts: np.ndarray
+    busy: np.ndarray
+    wait: np.ndarray
+    waits: np.ndarray
+    fixed_cost: np.ndarray
+    switching_cost: np.ndarray
+    # One entry per provider.
+    availability: np.ndarray
+    relationship_cost: np.ndarray
+    switches: int = 0
+    change_lead_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    engagements: list[tuple[float, int, bool]] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> np.ndarray:
+        """Measured attempts per option."""
+        return self.flow_attempts.sum(axis=0)
+
+    @property
+    def variable_cost(self) -> np.ndarray:
+        """Per-call spend per option."""
+        return self.flow_variable_cost.sum(axis=0)
+
+    @property
+    def window(self) -> float:
+        """Length of the measured window in seconds."""
+        return self.high - self.low

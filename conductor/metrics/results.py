@@ -1,0 +1,118 @@
+"""Results of a strategy over replications, in the JSON shape of SPEC §7."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conductor import __version__
+from conductor.metrics.records import Records
+from conductor.metrics.stats import stat
+from conductor.metrics.summary import Figures
+
+
+@dataclass
+class RunResult:
+    """One strategy's figures over replications, with the Stat of each."""
+
+    scenario_name: str
+    scenario_sha256: str
+    strategy: str
+    seed: int
+    horizon: float
+    warmup: float
+    currency: str
+    runs: list[Figures]
+    records: list[Records] = field(default_factory=list, repr=False)
+
+    @property
+    def replications(self) -> int:
+        """How many replications the figures come from."""
+        return len(self.runs)
+
+    def stat(self, *path: str) -> dict | None:
+        """The Stat of one figure over the replications, by its key path."""
+        return stat(run.get(path, math.nan) for run in self.runs)
+
+    def values(self, *path: str) -> list[float]:
+        """One figure's value in each replication."""
+        return [run.get(path, math.nan) for run in self.runs]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run object of SPEC §7."""
+        nested: dict[str, Any] = {}
+        for path in self.runs[0] if self.runs else ():
+            node = nested
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = self.stat(*path)
+        return {
+            "conductor": __version__,
+            "scenario": {"name": self.scenario_name, "sha256": self.scenario_sha256},
+            "strategy": self.strategy,
+            "seed": self.seed,
+            "replications": self.replications,
+            "horizon_s": self.horizon,
+            "warmup_s": self.warmup,
+            "currency": self.currency,
+            "summary": nested.get("summary", {}),
+            "flows": nested.get("flows", {}),
+            "components": nested.get("components", {}),
+            "providers": nested.get("providers", {}),
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat row per replication, for runs.csv."""
+        return [
+            {"strategy": self.strategy, "replication": r, **{".".join(k): v for k, v in run.items()}}
+            for r, run in enumerate(self.runs)
+        ]
+
+    def to_frame(self):
+        """The per-replication rows as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The run object as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def write(self, folder: str | Path) -> Path:
+        """Write results.json and runs.csv into a folder; returns the folder."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / "results.json", self.to_json())
+        atomic_write(folder / "runs.csv", rows_csv(self.rows()))
+        return folder
+
+
+def rows_csv(rows: list[dict[str, Any]]) -> str:
+    """CSV text of rows sharing their keys (the first row's order, then any new ones)."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write a file through a temporary name and a rename, so readers never see half of it."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)

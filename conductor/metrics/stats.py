@@ -1,0 +1,45 @@
+"""Statistics over replications: the Stat object of the JSON result.
+
+Each replication gives one independent observation of every figure; a Stat is their mean
+with a Student-t 95 % confidence interval (null when fewer than two replications).
+Figures that do not exist in a replication (no successful request, say) are NaN there
+and left out; a Stat with no observation at all is null.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy import stats as _scipy_stats
+
+
+def t_quantile(n: int, level: float = 0.95) -> float:
+    """Two-sided Student-t critical value for n observations."""
+    return float(_scipy_stats.t.ppf(0.5 + level / 2.0, n - 1))
+
+
+def stat(values: Iterable[float], level: float = 0.95) -> dict | None:
+    """Mean, t confidence interval, standard deviation and count of finite values."""
+    data = np.asarray([v for v in values if v is not None], dtype=float)
+    data = data[np.isfinite(data)]
+    n = int(data.size)
+    if n == 0:
+        return None
+    mean = float(data.mean())
+    if n < 2:
+        return {"mean": mean, "ci95": None, "sd": None, "n": n}
+    sd = float(data.std(ddof=1))
+    half = t_quantile(n, level) * sd / math.sqrt(n)
+    return {"mean": mean, "ci95": [mean - half, mean + half], "sd": sd, "n": n}
+
+
+def relative_differences(values: Sequence[float], baseline: Sequence[float]) -> dict | None:
+    """Paired relative change against a baseline, replication by replication, as a Stat."""
+    pairs = [
+        (v - b) / abs(b)
+        for v, b in zip(values, baseline)
+        if v is not None and b is not None and math.isfinite(v) and math.isfinite(b) and b != 0
+    ]
+    return stat(pairs)

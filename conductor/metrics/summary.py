@@ -1,0 +1,160 @@
+"""From one replication's records to its figures: a flat mapping of key paths to numbers.
+
+Latency figures are over successful requests; success and SLO attainment (failures count
+as misses) over all measured requests. Costs: per-call spend of the attempts of measured
+requests, fixed per-hour prices of engaged options and relationship costs of their
+providers over the measured window, one-off switch-in costs, and SLO penalties. A flow's
+share of fixed and switching costs follows its share of each option's attempts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from conductor.metrics.records import Records
+from conductor.plan import Plan
+
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9}
+NAN = math.nan
+
+Figures = dict[tuple[str, ...], float]
+
+
+def replication_figures(records: Records, plan: Plan) -> Figures:
+    """Every figure of one replication, keyed by its path in the JSON result."""
+    figures: Figures = {}
+    hours = records.window / 3600.0
+    attempts = records.flow_attempts.astype(float)
+    option_shares = np.divide(
+        attempts, attempts.sum(axis=0), out=np.zeros_like(attempts), where=attempts.sum(axis=0) > 0
+    )
+    provider_of = np.array([o.provider for o in plan.options], dtype=int)
+    provider_attempts = np.zeros((len(plan.flows), len(plan.providers)))
+    np.add.at(provider_attempts.T, provider_of, attempts.T)
+    provider_shares = np.divide(
+        provider_attempts,
+        provider_attempts.sum(axis=0),
+        out=np.zeros_like(provider_attempts),
+        where=provider_attempts.sum(axis=0) > 0,
+    )
+    flows_total = {"variable": 0.0, "fixed": 0.0, "switching": 0.0, "penalty": 0.0}
+    total_requests = 0
+    slo_requests = 0
+    slo_met = 0
+    for flow in plan.flows:
+        mine = records.flow == flow.index
+        latency = records.latency[mine]
+        ok = records.ok[mine]
+        costs = {
+            "variable": float(records.flow_variable_cost[flow.index].sum()),
+            "fixed": float(
+                option_shares[flow.index] @ records.fixed_cost
+                + provider_shares[flow.index] @ records.relationship_cost
+            ),
+            "switching": float(option_shares[flow.index] @ records.switching_cost),
+        }
+        met, penalty = _slo(flow, latency, ok)
+        costs["penalty"] = penalty
+        if len(plan.flows) == 1:
+            # Nothing to allocate: costs not yet tied to an attempt belong to the only flow.
+            costs["fixed"] = float(records.fixed_cost.sum() + records.relationship_cost.sum())
+            costs["switching"] = float(records.switching_cost.sum())
+        _request_figures(figures, ("flows", flow.name), latency, ok, records.window)
+        _cost_figures(figures, ("flows", flow.name), costs, int(ok.size), hours)
+        figures["flows", flow.name, "slo_attainment"] = met / ok.size if (
+            met is not None and ok.size
+        ) else NAN
+        figures["flows", flow.name, "switches"] = float(records.switches)
+        figures["flows", flow.name, "change_lead_time_s"] = _mean(records.change_lead_times)
+        for key in ("variable", "penalty"):
+            flows_total[key] += costs[key]
+        total_requests += int(ok.size)
+        if met is not None:
+            slo_requests += int(ok.size)
+            slo_met += met
+
+    _request_figures(figures, ("summary",), records.latency, records.ok, records.window)
+    costs = {
+        "variable": flows_total["variable"],
+        "fixed": float(records.fixed_cost.sum() + records.relationship_cost.sum()),
+        "switching": float(records.switching_cost.sum()),
+        "penalty": flows_total["penalty"],
+    }
+    _cost_figures(figures, ("summary",), costs, total_requests, hours)
+    figures["summary", "slo_attainment"] = slo_met / slo_requests if slo_requests else NAN
+    figures["summary", "switches"] = float(records.switches)
+    figures["summary", "change_lead_time_s"] = _mean(records.change_lead_times)
+
+    option_attempts = records.attempts
+    for component in plan.components:
+        key = ("components", component.name)
+        component_attempts = float(option_attempts[list(component.options)].sum())
+        figures[(*key, "calls")] = float(records.calls[component.index])
+        figures[(*key, "attempts")] = component_attempts
+        figures[(*key, "failures")] = float(records.failed_calls[component.index])
+        for index in component.options:
+            option = plan.options[index]
+            where = (*key, "by_option", plan.providers[option.provider].name)
+            servers = option.capacity or 1
+            figures[(*where, "attempts")] = float(option_attempts[index])
+            figures[(*where, "share")] = (
+                option_attempts[index] / component_attempts if component_attempts else NAN
+            )
+            figures[(*where, "utilization")] = records.busy[index] / (servers * records.window)
+            figures[(*where, "wait_s")] = (
+                records.wait[index] / records.waits[index] if records.waits[index] else NAN
+            )
+
+    for provider in plan.providers:
+        mine = provider_of == provider.index
+        spend = (
+            records.variable_cost[mine].sum()
+            + records.fixed_cost[mine].sum()
+            + records.switching_cost[mine].sum()
+            + records.relationship_cost[provider.index]
+        )
+        figures["providers", provider.name, "availability"] = float(
+            records.availability[provider.index]
+        )
+        figures["providers", provider.name, "cost"] = float(spend)
+    return figures
+
+
+def _slo(flow, latency: np.ndarray, ok: np.ndarray) -> tuple[int | None, float]:
+    failed = int(ok.size - ok.sum())
+    if flow.slo_latency is None:
+        return None, failed * flow.failure_penalty
+    met = int(np.count_nonzero(ok & (latency <= flow.slo_latency)))
+    late = int(ok.sum()) - met
+    return met, late * flow.penalty + failed * flow.failure_penalty
+
+
+def _request_figures(
+    figures: Figures, key: tuple[str, ...], latency: np.ndarray, ok: np.ndarray, window: float
+) -> None:
+    requests = int(ok.size)
+    successes = latency[ok]
+    figures[(*key, "requests")] = float(requests)
+    figures[(*key, "throughput_rps")] = successes.size / window
+    figures[(*key, "success_rate")] = successes.size / requests if requests else NAN
+    figures[(*key, "latency_s", "mean")] = float(successes.mean()) if successes.size else NAN
+    values = np.percentile(successes, list(PERCENTILES.values())) if successes.size else None
+    for position, name in enumerate(PERCENTILES):
+        figures[(*key, "latency_s", name)] = float(values[position]) if values is not None else NAN
+
+
+def _cost_figures(
+    figures: Figures, key: tuple[str, ...], costs: dict[str, float], requests: int, hours: float
+) -> None:
+    total = sum(costs.values())
+    figures[(*key, "cost", "total")] = total
+    figures[(*key, "cost", "per_request")] = total / requests if requests else NAN
+    figures[(*key, "cost", "per_hour")] = total / hours
+    for name in ("variable", "fixed", "switching", "penalty"):
+        figures[(*key, "cost", name)] = costs[name]
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else NAN

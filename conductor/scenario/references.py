@@ -1,0 +1,80 @@
+"""Checks that every name in a scenario points at something that exists, and the DAGs."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from conductor.errors import ScenarioError
+from conductor.scenario.model import Scenario
+
+
+def step_graph(steps: dict) -> nx.DiGraph:
+    """The DAG of a flow's steps: an edge from each step in `after` to the step."""
+    graph = nx.DiGraph()
+    for step_id, step in steps.items():
+        graph.add_node(step_id, component=step.component or step_id)
+        for before in step.after:
+            graph.add_edge(before, step_id)
+    return graph
+
+
+def check_references(scenario: Scenario) -> None:
+    """Raise ScenarioError (with its key path) on the first dangling name or cycle."""
+    providers = scenario.providers
+    for name, provider in providers.items():
+        for index, other in enumerate(provider.depends_on):
+            if other not in providers:
+                raise _unknown("provider", other, f"providers.{name}.depends_on[{index}]", providers)
+            if other == name:
+                raise ScenarioError(
+                    "a provider cannot depend on itself", path=f"providers.{name}.depends_on"
+                )
+    dependencies = nx.DiGraph(
+        [(name, other) for name, p in providers.items() for other in p.depends_on]
+    )
+    if not nx.is_directed_acyclic_graph(dependencies):
+        cycle = " -> ".join(a for a, _ in nx.find_cycle(dependencies))
+        raise ScenarioError(f"depends_on forms a cycle ({cycle})", path="providers")
+
+    for name, component in scenario.components.items():
+        for provider in component.options:
+            if provider not in providers:
+                raise _unknown(
+                    "provider", provider, f"components.{name}.options.{provider}", providers
+                )
+
+    for flow_name, flow in scenario.flows.items():
+        for step_id, step in flow.steps.items():
+            where = f"flows.{flow_name}.steps.{step_id}"
+            component = step.component or step_id
+            if component not in scenario.components:
+                path = f"{where}.component" if step.component else where
+                raise _unknown("component", component, path, scenario.components)
+            for index, before in enumerate(step.after):
+                if before == step_id:
+                    raise ScenarioError("a step cannot come after itself", path=f"{where}.after")
+                if before not in flow.steps:
+                    raise _unknown("step", before, f"{where}.after[{index}]", flow.steps)
+        graph = step_graph(flow.steps)
+        if not nx.is_directed_acyclic_graph(graph):
+            cycle = " -> ".join(a for a, _ in nx.find_cycle(graph))
+            raise ScenarioError(
+                f"steps form a cycle ({cycle}); `after` must make a DAG",
+                path=f"flows.{flow_name}.steps",
+            )
+
+    for component, provider in scenario.status_quo.items():
+        if component not in scenario.components:
+            raise _unknown("component", component, f"status_quo.{component}", scenario.components)
+        if provider not in scenario.components[component].options:
+            raise _unknown(
+                f"option of {component}",
+                provider,
+                f"status_quo.{component}",
+                scenario.components[component].options,
+            )
+
+
+def _unknown(what: str, name: str, path: str, known) -> ScenarioError:
+    choices = ", ".join(sorted(known)) or "none"
+    return ScenarioError(f"unknown {what} '{name}' (expected one of: {choices})", path=path)

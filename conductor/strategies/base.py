@@ -1,0 +1,157 @@
+"""The strategy interface: how a policy plugs into the engine.
+
+A strategy holds a portfolio of engaged options and decides, for every attempt of every
+call, which engaged option serves it. The engine owns the mechanics of a call (attempts,
+timeouts, retries with backoff, hedges); the strategy owns the choices:
+
+- `start(context)` engages the starting portfolio (free unless it differs from the
+  scenario's `status_quo`);
+- `choose(component, attempt, previous)` names the option for an attempt (or -1 if none
+  can serve);
+- `observe(option, outcome, latency)` is told every attempt's outcome when `observes`;
+- `review(context)` runs every `review_interval` seconds, when it is set, and may engage
+  and disengage options through the context (switch-in costs, lead times, `min_term`).
+
+Each policy declares its parameters as a pydantic model (`Params`), so the registry
+validates a scenario's `strategies:` section before anything runs. The keys common to
+every policy (`timeout`, `retries`, `backoff`, `retry_budget`, `per_component`) live
+in `StrategyParams`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Protocol
+
+import numpy as np
+from pydantic import Field, ValidationError
+
+from conductor.errors import ScenarioError
+from conductor.plan import Plan
+from conductor.scenario.model import Backoff, Model
+from conductor.scenario.units import PositiveDuration
+
+# Attempt outcomes, as small ints so the hot path compares integers.
+OK, ERROR, REJECTED, OUTAGE, TIMEOUT, CANCELLED = range(6)
+OUTCOMES = ("ok", "error", "rejected", "outage", "timeout", "cancelled")
+
+
+class StrategyParams(Model):
+    """Keys every policy accepts."""
+
+    timeout: PositiveDuration | None = Field(None, description="Per-attempt timeout.")
+    retries: Annotated[int, Field(ge=0)] = Field(0, description="Retries after a failed attempt.")
+    backoff: Backoff = Field(default_factory=Backoff, description="Delay before each retry.")
+    retry_budget: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="Retries allowed as a fraction of recent calls (gRPC retry throttling)."
+    )
+    per_component: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Overrides of these keys for single components."
+    )
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    """How the engine executes one call of a component: attempts, timeouts, retries, hedges."""
+
+    timeout: float | None = None
+    retries: int = 0
+    backoff_base: float = 0.0
+    backoff_multiplier: float = 2.0
+    backoff_max: float = float("inf")
+    jitter: bool = False
+    retry_budget: float | None = None
+    hedge_delay: float | None = None
+    max_attempts: int = 1
+
+    @property
+    def simple(self) -> bool:
+        """True when a call is exactly one attempt with no timer: the engine's fast path."""
+        return self.timeout is None and self.retries == 0 and self.hedge_delay is None
+
+    def backoff(self, retry: int, uniform: float) -> float:
+        """Delay before retry number `retry` (1-based); `uniform` in [0, 1) for jitter."""
+        delay = min(self.backoff_max, self.backoff_base * self.backoff_multiplier ** (retry - 1))
+        return delay * uniform if self.jitter else delay
+
+
+class Context(Protocol):
+    """What the engine offers a strategy."""
+
+    now: float
+
+    def engage(self, option: int) -> None:
+        """Engage an option (paying its switch-in unless it is part of the free start)."""
+
+    def disengage(self, option: int) -> bool:
+        """Disengage an option; False while its `min_term` forbids it."""
+
+    def serving(self, option: int) -> bool:
+        """True when an option is engaged and its lead time has passed."""
+
+    def engaged(self, option: int) -> bool:
+        """True when an option is engaged (it may still be in its lead time)."""
+
+    def generator(self, name: str) -> np.random.Generator:
+        """A random stream of the strategy's own, named."""
+
+
+class Strategy:
+    """Base class of every policy; subclasses override the hooks they need."""
+
+    Params: ClassVar[type[StrategyParams]] = StrategyParams
+    observes: ClassVar[bool] = False
+    review_interval: float | None = None
+
+    def __init__(self, params: StrategyParams, plan: Plan, name: str = ""):
+        self.params = params
+        self.plan = plan
+        self.name = name or type(self).__name__.lower()
+        self.component_params = tuple(
+            self._params_for(component.name) for component in plan.components
+        )
+        self.policies = tuple(self.call_policy(p) for p in self.component_params)
+
+    def _params_for(self, component: str) -> StrategyParams:
+        overrides = self.params.per_component.get(component)
+        if not overrides:
+            return self.params
+        merged = {**self.params.model_dump(exclude={"per_component"}), **overrides}
+        try:
+            return type(self.params).model_validate(merged)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ScenarioError(
+                first["msg"].removeprefix("Value error, "),
+                path=f"per_component.{component}.{where}",
+            ) from None
+
+    def call_policy(self, params: StrategyParams) -> CallPolicy:
+        """The call mechanics for one component's parameters."""
+        return CallPolicy(
+            timeout=params.timeout,
+            retries=params.retries,
+            backoff_base=params.backoff.base,
+            backoff_multiplier=params.backoff.multiplier,
+            backoff_max=params.backoff.max,
+            jitter=params.backoff.jitter == "full",
+            retry_budget=params.retry_budget,
+        )
+
+    def start(self, context: Context) -> None:
+        """Engage the starting portfolio."""
+
+    def choose(self, component: int, attempt: int, previous: int) -> int:
+        """The option index for this attempt of a call, or -1 when none can serve."""
+        raise NotImplementedError
+
+    def observe(self, option: int, outcome: int, latency: float, now: float) -> None:
+        """Learn from one attempt's outcome (called only when `observes` is True)."""
+
+    def review(self, context: Context) -> None:
+        """Revisit the portfolio (called every `review_interval` seconds)."""
+
+    def describe(self) -> dict[str, str]:
+        """Component name -> what this strategy does with it, for tables and checks."""
+        return {}
