@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
+
+from conductor.errors import ConductorError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -26,17 +28,45 @@ def execute(
     units: Iterable[T],
     *,
     workers: int | None = None,
+    scheduler: str | None = None,
     on_done: Callable[[int, R], Any] | None = None,
 ) -> list[R]:
-    """Run `function` over units (in processes when workers > 1); results in unit order."""
+    """Run `function` over units (in processes when workers > 1, or on a Dask cluster at
+    `scheduler`); results in unit order."""
     units = list(units)
     workers = default_workers() if workers is None else workers
     results: list[Any] = [None] * len(units)
-    for index, result in _completed(function, units, min(workers, len(units))):
+    if scheduler:
+        completed = _dask(function, units, scheduler)
+    else:
+        completed = _completed(function, units, min(workers, len(units)))
+    for index, result in completed:
         results[index] = result
         if on_done is not None:
             on_done(index, result)
     return results
+
+
+def _dask(function, units, address) -> Iterator[tuple[int, Any]]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise ConductorError(
+            "--scheduler needs Dask: pip install 'conductor-sim[dask]'"
+        ) from None
+    try:
+        client = Client(address, timeout=10)
+    except OSError as error:
+        raise ConductorError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+    with client:
+        futures = client.map(function, units, pure=False)
+        index = {future.key: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                yield index[future.key], future.result()
+        except BaseException:
+            client.cancel(futures)
+            raise
 
 
 def _completed(function, units, workers) -> Iterator[tuple[int, Any]]:
@@ -47,8 +77,6 @@ def _completed(function, units, workers) -> Iterator[tuple[int, Any]]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(function, unit): index for index, unit in enumerate(units)}
         try:
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
                 yield futures[future], future.result()
         except BaseException:

@@ -115,6 +115,7 @@ def run(
     horizon: float | None = None,
     warmup: float | None = None,
     workers: int | None = 1,
+    scheduler: str | None = None,
     keep_records: bool = False,
     progress: bool | None = False,
 ) -> RunResult:
@@ -129,7 +130,9 @@ def run(
         Unit(scenario, name, r, settings, keep_records) for r in range(settings.replications)
     ]
     with progress_bar(len(units), f"{scenario.name}: {name}", progress) as advance:
-        outcomes = execute(run_unit, units, workers=workers, on_done=lambda *_: advance())
+        outcomes = execute(
+            run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()
+        )
     return result_of(scenario, name, settings, outcomes)
 
 

@@ -108,7 +108,7 @@ class Distribution(abc.ABC):
         return float(self._cdf(float(x))) if x >= 0 else 0.0
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """`size` independent variates as a float64 array, drawn with as few rng calls as possible."""
+        """`size` independent variates as a float64 array, drawn in as few rng calls as possible."""
         _check(size >= 0, f"sample size must be >= 0, got {size}")
         return np.asarray(self._sample(rng, int(size)), dtype=np.float64)
 
@@ -592,7 +592,7 @@ class Mixture(Distribution):
     @property
     def mean(self) -> float:
         """Expected value in seconds: the weighted mean of the components' means."""
-        return math.fsum(w * c.mean for w, c in zip(self._weights, self._components))
+        return math.fsum(w * c.mean for w, c in zip(self._weights, self._components, strict=True))
 
     @property
     def variance(self) -> float:
@@ -602,7 +602,7 @@ class Mixture(Distribution):
             return math.inf
         return math.fsum(
             w * (c.variance + (c.mean - mean) ** 2)
-            for w, c in zip(self._weights, self._components)
+            for w, c in zip(self._weights, self._components, strict=True)
         )
 
     def _quantile(self, q: float) -> float:
@@ -622,7 +622,7 @@ class Mixture(Distribution):
         return x
 
     def _cdf(self, x: float) -> float:
-        return math.fsum(w * c.cdf(x) for w, c in zip(self._weights, self._components))
+        return math.fsum(w * c.cdf(x) for w, c in zip(self._weights, self._components, strict=True))
 
     def _sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         which = rng.choice(len(self._components), size=size, p=self._weights)
@@ -641,7 +641,9 @@ class Mixture(Distribution):
         return (self._weights, self._components)
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{_num(w)}*{c!r}" for w, c in zip(self._weights, self._components))
+        parts = ", ".join(
+            f"{_num(w)}*{c!r}" for w, c in zip(self._weights, self._components, strict=True)
+        )
         return f"mixture({parts})"
 
 
@@ -1018,7 +1020,7 @@ class _DurationShorthandSchema:
         ]
         return {
             "anyOf": [*shorthand, schema],
-            "description": "A distribution (a mapping with dist), or a duration meaning a constant.",
+            "description": "A distribution (a mapping with dist) or a duration meaning a constant.",
         }
 
 
@@ -1042,8 +1044,6 @@ DistributionSpec = Annotated[
 _ADAPTER: TypeAdapter[BaseSpec] = TypeAdapter(DistributionSpec)
 
 
-def build_distribution(
-    spec: Any, base_dir: str | os.PathLike[str] | None = None
-) -> Distribution:
+def build_distribution(spec: Any, base_dir: str | os.PathLike[str] | None = None) -> Distribution:
     """Validate a distribution as written in a scenario and build it (pydantic ValidationError)."""
     return _ADAPTER.validate_python(spec, context={"base_dir": base_dir}).build()

@@ -146,8 +146,9 @@ def format_duration(seconds: float) -> str:
         return "inf"
     if seconds == 0:
         return "0s"
-    for unit, size in _FORMAT_UNITS:
-        # Rounded before the comparison so that 59.99s shows as 1min rather than 60s.
+    # Rounded before the comparison so that 59.99s shows as 1min rather than 60s; below 1us the
+    # last unit is kept.
+    for unit, size in _FORMAT_UNITS:  # noqa: B007
         value = _significant(seconds / size)
         if value >= 1:
             break

@@ -1,0 +1,163 @@
+"""The command line: parses arguments and calls the Python API, nothing more."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from conductor import __version__
+from conductor.errors import ConductorError, ScenarioError
+
+
+class Commands(click.Group):
+    """A group that turns known errors into one line and exit status 2 (1 for our bugs)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as error:
+            click.echo(f"conductor: {error}", err=True)
+            ctx.exit(2)
+        except ConductorError as error:
+            click.echo(f"conductor: {error}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("conductor: interrupted", err=True)
+            ctx.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # a bug of ours: one line unless asked for more
+            if os.environ.get("CONDUCTOR_DEBUG"):
+                raise
+            click.echo(
+                f"conductor: internal error: {type(error).__name__}: {error} "
+                "(set CONDUCTOR_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+def _common(function):
+    options = [
+        click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications."),
+        click.option("--horizon", help="Arrivals stop here (a duration such as 2h)."),
+        click.option("--warmup", help="Start of the measured window (a duration)."),
+        click.option("--seed", type=click.IntRange(min=0), help="Root seed."),
+        click.option(
+            "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+            help="Override a scenario key (repeatable), e.g. --set flows.web.arrivals.rate=50/s.",
+        ),
+        click.option(
+            "--workers", "-w", type=click.IntRange(min=1),
+            help="Local worker processes (default: all cores).",
+        ),
+        click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _load(path: str, overrides, horizon=None, warmup=None, seed=None, replications=None):
+    from conductor.experiments.run import load_scenario
+
+    extra = [
+        f"run.{key}={value}"
+        for key, value in (
+            ("horizon", horizon), ("warmup", warmup), ("seed", seed), ("replications", replications)
+        )
+        if value is not None
+    ]
+    return load_scenario(path, [*overrides, *extra])
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="conductor")
+def main() -> None:
+    """Simulate and compare how an IT organisation sources its service components."""
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--strategy", "-s", help="Strategy to run (default: the scenario's first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of tables.")
+@click.option("--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here.")
+@_common
+def run(scenario, strategy, as_json, out, replications, horizon, warmup, seed, overrides,
+        workers, scheduler, quiet):
+    """Simulate one strategy over replications."""
+    from conductor.experiments.run import run as run_strategy
+
+    loaded = _load(scenario, overrides, horizon, warmup, seed, replications)
+    result = run_strategy(
+        loaded, strategy, workers=workers, scheduler=scheduler,
+        progress=False if quiet or as_json else None,
+    )
+    if out:
+        result.write(out)
+    if as_json:
+        click.echo(result.to_json())
+        return
+    from conductor.report.terminal import print_tables, run_tables
+
+    print_tables(run_tables(result.to_dict()))
+    if out and not quiet:
+        click.echo(f"wrote {Path(out) / 'results.json'} and runs.csv", err=True)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
+def check(scenario, overrides):
+    """Validate a scenario and show its composition, nominal load and warnings."""
+    from rich.console import Console
+
+    from conductor.plan import compile_plan
+    from conductor.report.terminal import check_table, print_tables
+    from conductor.strategies.registry import build_strategy
+
+    loaded = _load(scenario, overrides)
+    plan = compile_plan(loaded)
+    strategies = {
+        name: (spec.policy, build_strategy(name, spec, plan).describe())
+        for name, spec in loaded.strategies.items()
+    }
+    tables, warnings = check_table(plan, strategies)
+    console = Console()
+    print_tables(tables, console)
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(f"[green]ok[/green]: {scenario} is a valid scenario" + (
+        f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+    ))
+
+
+@main.command()
+@click.argument("name", required=False, default="starter")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(name, force):
+    """Write a commented starter scenario to NAME.yaml."""
+    from conductor.scenario.starter import starter_text
+
+    path = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
+    if path.exists() and not force:
+        raise ConductorError(f"{path} exists; use --force to overwrite it")
+    path.write_text(starter_text(path.stem))
+    click.echo(f"wrote {path}; try: conductor check {path} && conductor run {path}")
+
+
+@main.command()
+def schema():
+    """Print the JSON Schema of the scenario file."""
+    from conductor.scenario.schema import scenario_schema
+
+    click.echo(json.dumps(scenario_schema(), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
