@@ -10,8 +10,8 @@ The Python API mirrors the command line::
 
 __version__ = "0.1.0"
 
-from conductor.errors import ConductorError, ScenarioError  # noqa: E402
-from conductor.experiments.run import load_scenario, run  # noqa: E402
-from conductor.metrics.results import RunResult  # noqa: E402
+from conductor.errors import ConductorError, ScenarioError
+from conductor.experiments.run import load_scenario, run
+from conductor.metrics.results import RunResult
 
 __all__ = ["ConductorError", "RunResult", "ScenarioError", "__version__", "load_scenario", "run"]

@@ -48,11 +48,16 @@ def _common(function):
         click.option("--warmup", help="Start of the measured window (a duration)."),
         click.option("--seed", type=click.IntRange(min=0), help="Root seed."),
         click.option(
-            "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="PATH=VALUE",
             help="Override a scenario key (repeatable), e.g. --set flows.web.arrivals.rate=50/s.",
         ),
         click.option(
-            "--workers", "-w", type=click.IntRange(min=1),
+            "--workers",
+            "-w",
+            type=click.IntRange(min=1),
             help="Local worker processes (default: all cores).",
         ),
         click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster."),
@@ -69,7 +74,10 @@ def _load(path: str, overrides, horizon=None, warmup=None, seed=None, replicatio
     extra = [
         f"run.{key}={value}"
         for key, value in (
-            ("horizon", horizon), ("warmup", warmup), ("seed", seed), ("replications", replications)
+            ("horizon", horizon),
+            ("warmup", warmup),
+            ("seed", seed),
+            ("replications", replications),
         )
         if value is not None
     ]
@@ -86,16 +94,33 @@ def main() -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--strategy", "-s", help="Strategy to run (default: the scenario's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of tables.")
-@click.option("--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
+)
 @_common
-def run(scenario, strategy, as_json, out, replications, horizon, warmup, seed, overrides,
-        workers, scheduler, quiet):
+def run(
+    scenario,
+    strategy,
+    as_json,
+    out,
+    replications,
+    horizon,
+    warmup,
+    seed,
+    overrides,
+    workers,
+    scheduler,
+    quiet,
+):
     """Simulate one strategy over replications."""
     from conductor.experiments.run import run as run_strategy
 
     loaded = _load(scenario, overrides, horizon, warmup, seed, replications)
     result = run_strategy(
-        loaded, strategy, workers=workers, scheduler=scheduler,
+        loaded,
+        strategy,
+        workers=workers,
+        scheduler=scheduler,
         progress=False if quiet or as_json else None,
     )
     if out:
@@ -132,9 +157,10 @@ def check(scenario, overrides):
     print_tables(tables, console)
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
-    console.print(f"[green]ok[/green]: {scenario} is a valid scenario" + (
-        f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
-    ))
+    console.print(
+        f"[green]ok[/green]: {scenario} is a valid scenario"
+        + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else "")
+    )
 
 
 @main.command()

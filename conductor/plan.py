@@ -176,7 +176,9 @@ def compile_plan(scenario: Scenario) -> Plan:
     )
     status_quo = {
         component_index[c]: next(
-            o for o in components[component_index[c]].options if providers[options[o].provider].name == p
+            o
+            for o in components[component_index[c]].options
+            if providers[options[o].provider].name == p
         )
         for c, p in scenario.status_quo.items()
     }
@@ -237,7 +239,9 @@ def nominal_rate(arrivals) -> float:
         return arrivals.rate
     if kind == "bursty":
         total = sum(arrivals.mean_durations)
-        return sum(r * d for r, d in zip(arrivals.rates, arrivals.mean_durations)) / total
+        return (
+            sum(r * d for r, d in zip(arrivals.rates, arrivals.mean_durations, strict=True)) / total
+        )
     if kind == "diurnal":
         return arrivals.mean
     if kind == "closed":

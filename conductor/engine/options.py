@@ -43,6 +43,7 @@ class OptionServer:
     """One option during a replication, with its counters over the measured window."""
 
     __slots__ = (
+        "burst",
         "busy",
         "capacity",
         "env",
@@ -58,12 +59,11 @@ class OptionServer:
         "provider",
         "queue",
         "rate",
-        "burst",
+        "refilled",
         "rejections",
         "resource",
         "service",
         "tokens",
-        "refilled",
         "uniform",
         "wait",
         "waits",
@@ -135,11 +135,14 @@ class OptionServer:
         if resource is None:
             start = env.now
         else:
-            if self.queue is not None and resource.count >= self.capacity:
-                if len(resource.queue) >= self.queue:
-                    if measured is not None:
-                        self.rejections += 1
-                    return REJECTED
+            if (
+                self.queue is not None
+                and resource.count >= self.capacity
+                and len(resource.queue) >= self.queue
+            ):
+                if measured is not None:
+                    self.rejections += 1
+                return REJECTED
             arrived = env.now
             request = resource.request()
             if handle is None:

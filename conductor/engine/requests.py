@@ -58,7 +58,9 @@ class Executor:
         self.simple = tuple(p.simple and not strategy.observes for p in strategy.policies)
         self.branches = [
             [
-                streams.uniforms(f"branch/{flow.name}/{step.name}") if step.probability < 1 else None
+                streams.uniforms(f"branch/{flow.name}/{step.name}")
+                if step.probability < 1
+                else None
                 for step in flow.steps
             ]
             for flow in plan.flows
@@ -177,9 +179,7 @@ class Executor:
 
     # Calls ------------------------------------------------------------------------------
 
-    def call(
-        self, component: int, measured: Tally | None
-    ) -> Generator[simpy.Event, object, bool]:
+    def call(self, component: int, measured: Tally | None) -> Generator[simpy.Event, object, bool]:
         """One call of a component under the strategy's policy; True on success."""
         policy = self.policies[component]
         if measured is not None:

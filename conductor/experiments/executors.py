@@ -51,9 +51,7 @@ def _dask(function, units, address) -> Iterator[tuple[int, Any]]:
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
-        raise ConductorError(
-            "--scheduler needs Dask: pip install 'conductor-sim[dask]'"
-        ) from None
+        raise ConductorError("--scheduler needs Dask: pip install 'conductor-sim[dask]'") from None
     try:
         client = Client(address, timeout=10)
     except OSError as error:

@@ -8,7 +8,9 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(total: int, label: str, enabled: bool | None = None) -> Iterator[Callable[[], None]]:
+def progress_bar(
+    total: int, label: str, enabled: bool | None = None
+) -> Iterator[Callable[[], None]]:
     """Yield a function that advances a bar of `total` units (silent off a terminal)."""
     if enabled is None:
         enabled = sys.stderr.isatty()

@@ -126,9 +126,7 @@ def run(
     settings = Settings.of(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
-    units = [
-        Unit(scenario, name, r, settings, keep_records) for r in range(settings.replications)
-    ]
+    units = [Unit(scenario, name, r, settings, keep_records) for r in range(settings.replications)]
     with progress_bar(len(units), f"{scenario.name}: {name}", progress) as advance:
         outcomes = execute(
             run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()

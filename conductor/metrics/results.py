@@ -69,7 +69,11 @@ class RunResult:
     def rows(self) -> list[dict[str, Any]]:
         """One flat row per replication, for runs.csv."""
         return [
-            {"strategy": self.strategy, "replication": r, **{".".join(k): v for k, v in run.items()}}
+            {
+                "strategy": self.strategy,
+                "replication": r,
+                **{".".join(k): v for k, v in run.items()},
+            }
             for r, run in enumerate(self.runs)
         ]
 

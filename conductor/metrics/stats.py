@@ -39,7 +39,7 @@ def relative_differences(values: Sequence[float], baseline: Sequence[float]) -> 
     """Paired relative change against a baseline, replication by replication, as a Stat."""
     pairs = [
         (v - b) / abs(b)
-        for v, b in zip(values, baseline)
+        for v, b in zip(values, baseline, strict=True)
         if v is not None and b is not None and math.isfinite(v) and math.isfinite(b) and b != 0
     ]
     return stat(pairs)

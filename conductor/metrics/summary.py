@@ -63,9 +63,9 @@ def replication_figures(records: Records, plan: Plan) -> Figures:
             costs["switching"] = float(records.switching_cost.sum())
         _request_figures(figures, ("flows", flow.name), latency, ok, records.window)
         _cost_figures(figures, ("flows", flow.name), costs, int(ok.size), hours)
-        figures["flows", flow.name, "slo_attainment"] = met / ok.size if (
-            met is not None and ok.size
-        ) else NAN
+        figures["flows", flow.name, "slo_attainment"] = (
+            met / ok.size if (met is not None and ok.size) else NAN
+        )
         figures["flows", flow.name, "switches"] = float(records.switches)
         figures["flows", flow.name, "change_lead_time_s"] = _mean(records.change_lead_times)
         for key in ("variable", "penalty"):

@@ -102,7 +102,9 @@ def run_tables(result: dict[str, Any]) -> list[Table]:
 
     options = Table(title="Components and options", title_justify="left")
     for column in ("component", "provider", "attempts", "share", "utilisation", "queue wait"):
-        options.add_column(column, justify="left" if column in ("component", "provider") else "right")
+        options.add_column(
+            column, justify="left" if column in ("component", "provider") else "right"
+        )
     for component, figures in result["components"].items():
         for provider, option in figures["by_option"].items():
             if option["attempts"] and option["attempts"]["mean"] == 0:
@@ -136,7 +138,9 @@ def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list
         flows.add_column(column)
     for flow in plan.flows:
         for position, step in enumerate(flow.steps):
-            runs = f"{percent(step.probability, 0)}" + (f" × {step.calls}" if step.calls > 1 else "")
+            runs = f"{percent(step.probability, 0)}" + (
+                f" × {step.calls}" if step.calls > 1 else ""
+            )
             flows.add_row(
                 flow.name if position == 0 else "",
                 number(flow.rate) if position == 0 else "",
@@ -151,7 +155,13 @@ def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list
         title_justify="left",
     )
     for column in (
-        "component", "provider", "kind", "calls /s", "capacity", "utilisation", "est. latency",
+        "component",
+        "provider",
+        "kind",
+        "calls /s",
+        "capacity",
+        "utilisation",
+        "est. latency",
         "cost /h",
     ):
         options.add_column(column, justify="right" if column[0] in "cue" else "left")
@@ -172,7 +182,8 @@ def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list
             if option.rate_limit is not None and rates[component.index] > option.rate_limit:
                 warnings.append(
                     f"{component.name}@{provider.name}: {number(rates[component.index])} calls/s "
-                    f"exceed the rate limit of {number(option.rate_limit)}/s; the excess is rejected"
+                    f"exceed the rate limit of {number(option.rate_limit)}/s; "
+                    "the excess is rejected"
                 )
             options.add_row(
                 component.name,

@@ -13,11 +13,12 @@ quantiles and cdf (for reports and analytic checks) and draws vectorised samples
 from __future__ import annotations
 
 import abc
+import functools
 import math
 import numbers
+import operator
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -34,6 +35,7 @@ from pydantic import (
 )
 from scipy import special
 
+from conductor.scenario.files import read_numbers
 from conductor.scenario.units import (
     DURATION_PATTERN,
     Duration,
@@ -861,41 +863,7 @@ class ParetoSpec(BaseSpec):
 
 def _read_samples(name: str, base_dir: str | os.PathLike[str] | None) -> tuple[float, ...]:
     """Every number in a CSV or text file of seconds; a non-numeric first line is a header."""
-    path = Path(name).expanduser()
-    if not path.is_absolute() and base_dir is not None:
-        path = Path(base_dir) / path
-
-    def failure(reason: str) -> ValueError:
-        return ValueError(f"cannot read empirical samples file {name!r}: {reason}")
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        where = "" if str(path) == name else f" ({path})"
-        raise failure(f"{error.strerror or error}{where}") from None
-    except UnicodeDecodeError:
-        raise failure("not a text file") from None
-    values: list[float] = []
-    header_allowed = True
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = line.replace(",", " ").replace(";", " ").split()
-        if not fields or fields[0].startswith("#"):
-            continue
-        try:
-            row = [float(field) for field in fields]
-        except ValueError:
-            if header_allowed:
-                header_allowed = False
-                continue
-            raise failure(f"line {number} is not a list of numbers: {line.strip()!r}") from None
-        header_allowed = False
-        bad = [v for v in row if not (math.isfinite(v) and v >= 0)]
-        if bad:
-            raise failure(f"line {number}: samples must be finite and >= 0, got {bad[0]!r}")
-        values.extend(row)
-    if not values:
-        raise failure("it holds no numbers")
-    return tuple(values)
+    return read_numbers(name, base_dir, "empirical samples file")
 
 
 class EmpiricalSpec(BaseSpec):
@@ -977,16 +945,7 @@ def _weighted(spec: type[BaseSpec]) -> type[BaseSpec]:
 _WEIGHTED = tuple(_weighted(spec) for spec in _SPECS)
 
 MixtureComponentSpec = Annotated[
-    _WEIGHTED[0]
-    | _WEIGHTED[1]
-    | _WEIGHTED[2]
-    | _WEIGHTED[3]
-    | _WEIGHTED[4]
-    | _WEIGHTED[5]
-    | _WEIGHTED[6]
-    | _WEIGHTED[7]
-    | _WEIGHTED[8]
-    | _WEIGHTED[9],
+    functools.reduce(operator.or_, _WEIGHTED),
     Field(discriminator="dist"),
 ]
 """One entry of a mixture's `of`: `weight` plus a distribution."""

@@ -154,7 +154,7 @@ def located_error(error: ValidationError, document: Any, file: str) -> ScenarioE
         message = f"missing key {first.get('ctx', {}).get('discriminator', '')}"
     if kind not in ("missing", "extra_forbidden") and "input" in first:
         shown = first["input"]
-        if not isinstance(shown, (dict, list)):
+        if not isinstance(shown, (dict, list)) and "got" not in message:
             message = f"{message} (got {shown!r})"
     return ScenarioError(message, file=file, path=path or None)
 
@@ -165,9 +165,9 @@ def key_path(loc: tuple, document: Any) -> str:
     node = document
     for position, key in enumerate(loc):
         last = position == len(loc) - 1
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+        if (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and key < len(node)
+        ):
             node = node[key]
         elif not last:
             continue  # a union tag or validator name, not a key of the file

@@ -48,7 +48,9 @@ RenewalTime = Annotated[DistributionSpec, BeforeValidator(_exponential_if_durati
 class Outages(Model):
     """Alternating renewal process of up and down times for a provider."""
 
-    mtbf: RenewalTime = Field(description="Up time: a mean duration (exponential) or a distribution.")
+    mtbf: RenewalTime = Field(
+        description="Up time: a mean duration (exponential) or a distribution."
+    )
     mttr: RenewalTime = Field(
         description="Down time: a mean duration (exponential) or a distribution."
     )
@@ -192,12 +194,7 @@ class Trace(Model):
         from conductor.scenario.files import read_numbers
 
         base = (info.context or {}).get("base_dir") if info else None
-        times = sorted(read_numbers(self.file, base))
-        if not times:
-            raise ValueError(f"trace file '{self.file}' holds no arrival times")
-        if times[0] < 0:
-            raise ValueError(f"trace file '{self.file}' holds a negative arrival time")
-        self._times = times
+        self._times = sorted(read_numbers(self.file, base, "trace file"))
         return self
 
 
@@ -255,7 +252,9 @@ class StrategySpec(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    policy: str = Field(description="Registered policy name (entry-point group conductor.strategies).")
+    policy: str = Field(
+        description="Registered policy name (entry-point group conductor.strategies)."
+    )
 
     @property
     def params(self) -> dict[str, Any]:
@@ -266,7 +265,9 @@ class StrategySpec(BaseModel):
 class Run(Model):
     """How long, how often and from which seed to simulate."""
 
-    horizon: PositiveDuration = Field(3600.0, description="Arrivals stop here; in-flight requests drain.")
+    horizon: PositiveDuration = Field(
+        3600.0, description="Arrivals stop here; in-flight requests drain."
+    )
     warmup: Duration = Field(0.0, description="Start of the measured window.")
     replications: PositiveInt = Field(5, description="Independent replications.")
     seed: Annotated[int, Field(ge=0)] = Field(1, description="Root seed of every random stream.")

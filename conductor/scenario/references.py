@@ -24,7 +24,9 @@ def check_references(scenario: Scenario) -> None:
     for name, provider in providers.items():
         for index, other in enumerate(provider.depends_on):
             if other not in providers:
-                raise _unknown("provider", other, f"providers.{name}.depends_on[{index}]", providers)
+                raise _unknown(
+                    "provider", other, f"providers.{name}.depends_on[{index}]", providers
+                )
             if other == name:
                 raise ScenarioError(
                     "a provider cannot depend on itself", path=f"providers.{name}.depends_on"

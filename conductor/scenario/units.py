@@ -146,11 +146,13 @@ def format_duration(seconds: float) -> str:
         return "inf"
     if seconds == 0:
         return "0s"
-    # Rounded before the comparison so that 59.99s shows as 1min rather than 60s; below 1us the
-    # last unit is kept.
-    for unit, size in _FORMAT_UNITS:  # noqa: B007
-        value = _significant(seconds / size)
-        if value >= 1:
+    unit, size = _FORMAT_UNITS[-1]  # below 1us, still in microseconds
+    value = _significant(seconds / size)
+    for name, scale in _FORMAT_UNITS:
+        # Rounded before the comparison so that 59.99s shows as 1min rather than 60s.
+        rounded = _significant(seconds / scale)
+        if rounded >= 1:
+            unit, value = name, rounded
             break
     text = str(int(value)) if value.is_integer() else f"{value:g}"
     return f"{text}{unit}"

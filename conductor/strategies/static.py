@@ -49,10 +49,14 @@ class Static(Strategy):
         for index in component.options:
             option = self.plan.options[index]
             provider = self.plan.providers[option.provider]
-            if wanted == provider.name or wanted == ("internal" if provider.internal else "external"):
+            if wanted == provider.name or wanted == (
+                "internal" if provider.internal else "external"
+            ):
                 return index
         if explicit:
-            known = [self.plan.providers[self.plan.options[i].provider].name for i in component.options]
+            known = [
+                self.plan.providers[self.plan.options[i].provider].name for i in component.options
+            ]
             raise ScenarioError(
                 f"'{wanted}' serves no option of {component.name} "
                 f"(expected one of: {', '.join(known)}, internal, external)",
