@@ -1,0 +1,179 @@
+"""Shared helpers of the statistical validation tests (tests/test_theory_*.py).
+
+The formulas here are written out independently of the package (nothing is imported from
+`conductor.nominal`), so a test compares the engine with textbook theory, not with itself:
+
+- Erlang B by the standard recursion B(0, a) = 1, B(c, a) = a B(c-1, a) / (c + a B(c-1, a));
+  Erlang C from it, C = c B / (c - a (1 - B)) (Kleinrock, *Queueing Systems* vol. 1, 1975,
+  §3.6 and §3.7; Gross & Harris, *Fundamentals of Queueing Theory*, §2.3).
+
+Tolerances come from the replications, never from a guessed percentage: every figure is
+estimated once per independent replication (each after its own warm-up), and the theory
+must lie inside the two-sided Student-t interval of those per-replication values at a
+high level (99.9 % by default, so the suite is not flaky across seeds). Where the
+per-request outcomes are independent by construction (infinite-server stations fed by a
+Poisson process), an exact Clopper-Pearson binomial interval over all requests is used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+import conductor
+
+LEVEL = 0.999
+
+
+# Formulas --------------------------------------------------------------------------------
+
+
+def erlang_b(servers: int, load: float) -> float:
+    """Blocking probability of M/M/c/c (Erlang's loss formula) with offered load a = λ/μ."""
+    blocking = 1.0
+    for c in range(1, servers + 1):
+        blocking = load * blocking / (c + load * blocking)
+    return blocking
+
+
+def erlang_c(servers: int, load: float) -> float:
+    """Probability of waiting in M/M/c (Erlang's delay formula), a = λ/μ < c."""
+    if load >= servers:
+        raise ValueError("Erlang C needs a < c")
+    blocking = erlang_b(servers, load)
+    return servers * blocking / (servers - load * (1.0 - blocking))
+
+
+# Scenarios -------------------------------------------------------------------------------
+
+
+def exponential(mean: float) -> dict[str, Any]:
+    """An exponential distribution in scenario syntax."""
+    return {"dist": "exponential", "mean": mean}
+
+
+def option(service: Any, capacity: int | None = None, queue: int | None = None) -> dict:
+    """One option mapping: its service time, and capacity / queue when given."""
+    spec: dict[str, Any] = {"service_time": service}
+    if capacity is not None:
+        spec["capacity"] = capacity
+    if queue is not None:
+        spec["queue"] = queue
+    return spec
+
+
+def scenario(
+    name: str,
+    components: Mapping[str, Mapping[str, dict]],
+    steps: Mapping[str, dict],
+    rate: float,
+    providers: Mapping[str, dict] | None = None,
+) -> dict[str, Any]:
+    """A one-flow scenario: `components` maps component -> {provider: option mapping}."""
+    used = {p for options in components.values() for p in options}
+    known = dict(providers or {})
+    for provider in used:
+        known.setdefault(provider, {"kind": "internal"})
+    return {
+        "name": name,
+        "providers": known,
+        "components": {c: {"options": dict(options)} for c, options in components.items()},
+        "flows": {"main": {"arrivals": {"process": "poisson", "rate": rate}, "steps": dict(steps)}},
+    }
+
+
+@lru_cache(maxsize=32)
+def _simulate(text: str, replications: int, seed: int, horizon: float, warmup: float):
+    scenario_ = conductor.load_scenario(json.loads(text))
+    return conductor.run(
+        scenario_,
+        replications=replications,
+        seed=seed,
+        horizon=horizon,
+        warmup=warmup,
+        workers=1,
+        keep_records=True,
+    )
+
+
+def simulate(
+    mapping: Mapping[str, Any], *, replications: int, seed: int, horizon: float, warmup: float
+) -> conductor.RunResult:
+    """Run a scenario mapping (cached: several tests may check one simulation)."""
+    return _simulate(json.dumps(mapping, sort_keys=True), replications, seed, float(horizon), float(warmup))
+
+
+# Intervals -------------------------------------------------------------------------------
+
+
+def t_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t interval of independent per-replication values."""
+    data = np.asarray(list(values), dtype=float)
+    if data.size < 2 or not np.all(np.isfinite(data)):
+        raise AssertionError(f"need at least two finite per-replication values, got {data}")
+    mean = float(data.mean())
+    half = float(stats.t.ppf(0.5 + level / 2.0, data.size - 1) * data.std(ddof=1))
+    half /= math.sqrt(data.size)
+    return mean, mean - half, mean + half
+
+
+def assert_within_ci(
+    values: Sequence[float],
+    expected: float,
+    *,
+    level: float = LEVEL,
+    slack: float = 0.0,
+    what: str = "figure",
+) -> float:
+    """Assert that `expected` lies in the t interval of the per-replication `values`.
+
+    `slack` widens the interval by slack·|expected| on both sides; use it only for a
+    documented systematic term (residual warm-up bias, say). Returns the relative error
+    of the mean against the theory.
+    """
+    mean, low, high = t_interval(values, level)
+    pad = slack * abs(expected)
+    error = (mean - expected) / expected if expected else mean - expected
+    report(what, mean, expected, error, (low, high))
+    assert low - pad <= expected <= high + pad, (
+        f"{what}: theory {expected:.6g} outside the {level:.1%} interval "
+        f"[{low:.6g}, {high:.6g}] (slack ±{pad:.2g}) of {len(values)} replications; "
+        f"simulated mean {mean:.6g}, relative error {error:+.3%}"
+    )
+    return error
+
+
+def assert_proportion(
+    hits: int, trials: int, expected: float, *, level: float = LEVEL, what: str = "proportion"
+) -> float:
+    """Assert `expected` lies in the exact (Clopper-Pearson) interval of hits/trials.
+
+    Valid only when the trials are independent. Returns the relative error.
+    """
+    alpha = 1.0 - level
+    low = stats.beta.ppf(alpha / 2, hits, trials - hits + 1) if hits > 0 else 0.0
+    high = stats.beta.ppf(1 - alpha / 2, hits + 1, trials - hits) if hits < trials else 1.0
+    observed = hits / trials
+    error = (observed - expected) / expected
+    report(what, observed, expected, error, (low, high))
+    assert low <= expected <= high, (
+        f"{what}: theory {expected:.6g} outside the {level:.1%} Clopper-Pearson interval "
+        f"[{low:.6g}, {high:.6g}] of {hits}/{trials} = {observed:.6g}, "
+        f"relative error {error:+.3%}"
+    )
+    return error
+
+
+def report(what: str, observed: float, expected: float, error: float, interval) -> None:
+    """One line per check, shown with `pytest -s` (or on failure)."""
+    low, high = interval
+    print(
+        f"[theory] {what}: simulated {observed:.6g} theory {expected:.6g} "
+        f"rel.err {error:+.3%} interval [{low:.6g}, {high:.6g}]"
+    )
