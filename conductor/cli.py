@@ -137,6 +137,60 @@ def run(
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--strategy",
+    "-s",
+    "strategies",
+    multiple=True,
+    help="Strategy to compare (repeatable; default: all of the scenario's).",
+)
+@click.option("--baseline", "-b", help="Strategy the others are compared with (default: first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
+)
+@_common
+def compare(
+    scenario,
+    strategies,
+    baseline,
+    as_json,
+    out,
+    replications,
+    horizon,
+    warmup,
+    seed,
+    overrides,
+    workers,
+    scheduler,
+    quiet,
+):
+    """Compare strategies with common random numbers: ranking, differences, Pareto front."""
+    from conductor.experiments.compare import compare as compare_strategies
+
+    loaded = _load(scenario, overrides, horizon, warmup, seed, replications)
+    result = compare_strategies(
+        loaded,
+        strategies or None,
+        baseline=baseline,
+        workers=workers,
+        scheduler=scheduler,
+        progress=False if quiet or as_json else None,
+    )
+    if out:
+        result.write(out)
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        from conductor.report.terminal import print_compare
+
+        print_compare(result.to_dict())
+    if out and not quiet:
+        click.echo(f"wrote {Path(out) / 'results.json'} and runs.csv", err=True)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
 def check(scenario, overrides):
     """Validate a scenario and show its composition, nominal load and warnings."""

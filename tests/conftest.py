@@ -11,6 +11,9 @@ import pytest
 
 import conductor
 
+STARTER = Path(__file__).resolve().parents[1] / "scenarios" / "starter.yaml"
+"""The starter scenario shipped with the project."""
+
 
 def base_scenario() -> dict[str, Any]:
     """One flow, one step, one in-house option with a constant 2 s service time."""

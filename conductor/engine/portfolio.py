@@ -8,6 +8,8 @@ once and makes it serve only after its lead time; `min_term` forbids disengaging
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import simpy
 
@@ -38,7 +40,7 @@ class Portfolio:
         self.engaged_at = [float("nan")] * count
         self.ready_at = [float("inf")] * count
         self.is_engaged = [False] * count
-        self.free = set(plan.status_quo.values())
+        self.current = [-1] * len(plan.components)
         self.starting = True
         self.accrued_to = 0.0
         self.fixed_by_option = np.zeros(count)
@@ -62,7 +64,9 @@ class Portfolio:
         plan = self.plan.options[option]
         self.is_engaged[option] = True
         self.engaged_at[option] = self.now
-        free = self.starting and (not self.plan.status_quo or option in self.free)
+        # Greenfield: the starting portfolio is free, unless the scenario names a status
+        # quo for this component, in which case anything else is a migration.
+        free = self.starting and plan.component not in self.plan.status_quo
         if free:
             self.ready_at[option] = self.now
         else:
@@ -83,6 +87,35 @@ class Portfolio:
         self.history.append((self.now, option, False))
         return True
 
+    def migrate(self, component: int, option: int) -> None:
+        """Make `option` the component's current option: engage it, keep the old one serving
+        through the lead time, then disengage the old one as soon as its min_term allows."""
+        old = self.current[component]
+        if old == option:
+            return
+        self.engage(option)
+        if self.serving(option):
+            self._hand_over(component, old, option)
+        else:
+            self.env.process(self._after_lead_time(component, old, option))
+
+    def _after_lead_time(self, component: int, old: int, new: int):
+        yield self.env.timeout(self.ready_at[new] - self.now)
+        if self.is_engaged[new]:
+            self._hand_over(component, old, new)
+
+    def _hand_over(self, component: int, old: int, new: int) -> None:
+        self.current[component] = new
+        if old >= 0 and old != new and not self.disengage(old):
+            self.env.process(self._release_after_term(component, old))
+
+    def _release_after_term(self, component: int, option: int):
+        yield self.env.timeout(
+            self.engaged_at[option] + self.plan.options[option].min_term - self.now
+        )
+        if self.current[component] != option:
+            self.disengage(option)
+
     def serving(self, option: int) -> bool:
         """True when an option is engaged and past its lead time."""
         return self.ready_at[option] <= self.now
@@ -95,12 +128,24 @@ class Portfolio:
         """A random stream of the strategy's own."""
         return self.streams.generator(f"strategy/{self.strategy_name}/{name}")
 
+    def uniforms(self, name: str) -> Callable[[], float]:
+        """Block-drawn uniforms from a stream of the strategy's own."""
+        return self.streams.uniforms(f"strategy/{self.strategy_name}/{name}")
+
+    def price(self, option: int) -> float:
+        """The current price factor of an option's provider."""
+        return self.providers[self.plan.options[option].provider].price
+
     # Costs ------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Engage the status quo, free, before the strategy builds its starting portfolio."""
-        for option in self.plan.status_quo.values():
-            self.engage(option)
+        for component, option in self.plan.status_quo.items():
+            self.is_engaged[option] = True
+            self.engaged_at[option] = self.now
+            self.ready_at[option] = self.now
+            self.current[component] = option
+            self.history.append((self.now, option, True))
 
     def started(self) -> None:
         """End of the free start: later engagements are switches."""

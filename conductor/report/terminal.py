@@ -6,6 +6,8 @@ import math
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from conductor.nominal import component_rates, estimate
@@ -128,6 +130,106 @@ def run_tables(result: dict[str, Any]) -> list[Table]:
             cell(figures["cost"], lambda v: money(v, currency)),
         )
     return [head, options, providers]
+
+
+def change(value: float | None) -> str:
+    """A signed relative change for a table cell, such as '−23 %' or '+1.5 %'."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = percent(abs(value), 0 if abs(value) >= 0.1 else 1)
+    if text.strip("0. %") == "":
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def change_cell(stat: dict | None) -> str:
+    """A paired difference Stat as 'mean (lo to hi)'."""
+    if stat is None:
+        return "–"
+    text = change(stat["mean"])
+    if stat.get("ci95"):
+        low, high = stat["ci95"]
+        text += f" [dim]({change(low)} to {change(high)})[/dim]"
+    return text
+
+
+OPTIONAL_COLUMNS = ("SLO attainment", "change lead time")
+"""Compare-table columns left out when no strategy has a value for them."""
+
+
+def compare_table(result: dict[str, Any]) -> tuple[Table, str]:
+    """The ranked table of a compare object, and the line naming its Pareto front."""
+    runs = result["strategies"]
+    ranking = [name for name in result.get("ranking") or runs if name in runs]
+    pareto = result.get("pareto") or []
+    first = runs[ranking[0]]
+    title = (
+        f"{escape(first['scenario']['name'])} · {_count(len(runs), 'strateg', 'y', 'ies')} · "
+        f"{_count(first['replications'], 'replication')} · window "
+        f"{seconds(first['horizon_s'] - first['warmup_s'])} "
+        "(95 % CI; differences paired by replication)"
+    )
+    rows = [
+        {"rank": str(position), **_compare_row(result, name, name in pareto)}
+        for position, name in enumerate(ranking, start=1)
+    ]
+    labels = [
+        label
+        for label in rows[0]
+        if label not in OPTIONAL_COLUMNS or any(row[label] != "–" for row in rows)
+    ]
+    table = Table(title=title, title_justify="left")
+    for label in labels:
+        left = label == "strategy"
+        table.add_column(label, justify="left" if left else "right", no_wrap=left)
+    for row in rows:
+        table.add_row(*(row[label] for label in labels))
+    line = f"Pareto front (cost vs p99): {escape(', '.join(pareto)) or '–'}"
+    return table, line
+
+
+def _compare_row(result: dict[str, Any], name: str, on_front: bool) -> dict[str, str]:
+    """The cells of one strategy's row of the compare table, by column label."""
+    run = result["strategies"][name]
+    baseline = escape(result["baseline"])
+    summary = run["summary"]
+    currency = escape(run.get("currency", ""))
+    return {
+        "strategy": escape(name),
+        f"total cost {currency}".strip(): cell(_get(summary, ("cost", "total")), money),
+        f"cost/request {currency}".strip(): cell(_get(summary, ("cost", "per_request")), money),
+        "p95": cell(_get(summary, ("latency_s", "p95")), seconds),
+        "p99": cell(_get(summary, ("latency_s", "p99")), seconds),
+        "success": cell(_get(summary, ("success_rate",)), percent),
+        "SLO attainment": cell(_get(summary, ("slo_attainment",)), percent),
+        "change lead time": cell(_get(summary, ("change_lead_time_s",)), seconds),
+        f"cost vs {baseline}": _versus(result, name, "cost_total"),
+        f"p99 vs {baseline}": _versus(result, name, "latency_p99"),
+        "Pareto": "★" if on_front else "",
+    }
+
+
+def print_compare(result: dict[str, Any], console: Console | None = None) -> None:
+    """Print the compare table and its Pareto line (at full width off a terminal)."""
+    console = console or Console()
+    table, line = compare_table(result)
+    if not console.is_terminal:
+        unbounded = console.options.update_width(10_000)
+        console.width = max(console.width, Measurement.get(console, unbounded, table).maximum)
+    console.print(table)
+    console.print(line)
+
+
+def _count(n: int, stem: str, one: str = "", many: str = "s") -> str:
+    """A count with its noun, singular or plural."""
+    return f"{n} {stem}{one if n == 1 else many}"
+
+
+def _versus(result: dict[str, Any], name: str, figure: str) -> str:
+    """The paired difference of one figure against the baseline, or a dash."""
+    if name == result["baseline"]:
+        return "[dim]baseline[/dim]"
+    return change_cell(result["differences"].get(name, {}).get(figure))
 
 
 def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list[Table], list[str]]:

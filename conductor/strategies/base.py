@@ -20,6 +20,7 @@ in `StrategyParams`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Protocol
 
@@ -79,6 +80,10 @@ class Context(Protocol):
     """What the engine offers a strategy."""
 
     now: float
+    current: list[int]  # per component: the option a single-sourcing policy routes to
+
+    def migrate(self, component: int, option: int) -> None:
+        """Make an option the component's current one (switch-in, lead time, min_term)."""
 
     def engage(self, option: int) -> None:
         """Engage an option (paying its switch-in unless it is part of the free start)."""
@@ -95,6 +100,12 @@ class Context(Protocol):
     def generator(self, name: str) -> np.random.Generator:
         """A random stream of the strategy's own, named."""
 
+    def uniforms(self, name: str) -> Callable[[], float]:
+        """Uniform [0, 1) variates from a named stream of the strategy's own."""
+
+    def price(self, option: int) -> float:
+        """The current price factor of an option's provider (1 until a price event)."""
+
 
 class Strategy:
     """Base class of every policy; subclasses override the hooks they need."""
@@ -110,7 +121,7 @@ class Strategy:
         self.component_params = tuple(
             self._params_for(component.name) for component in plan.components
         )
-        self.policies = tuple(self.call_policy(p) for p in self.component_params)
+        self.policies = tuple(self.call_policy(c, p) for c, p in enumerate(self.component_params))
 
     def _params_for(self, component: str) -> StrategyParams:
         overrides = self.params.per_component.get(component)
@@ -127,8 +138,8 @@ class Strategy:
                 path=f"per_component.{component}.{where}",
             ) from None
 
-    def call_policy(self, params: StrategyParams) -> CallPolicy:
-        """The call mechanics for one component's parameters."""
+    def call_policy(self, component: int, params: StrategyParams) -> CallPolicy:
+        """The call mechanics for one component, from its parameters."""
         return CallPolicy(
             timeout=params.timeout,
             retries=params.retries,
@@ -141,6 +152,7 @@ class Strategy:
 
     def start(self, context: Context) -> None:
         """Engage the starting portfolio."""
+        self.context = context
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         """The option index for this attempt of a call, or -1 when none can serve."""
@@ -155,3 +167,39 @@ class Strategy:
     def describe(self) -> dict[str, str]:
         """Component name -> what this strategy does with it, for tables and checks."""
         return {}
+
+    # Helpers for policies ---------------------------------------------------------------
+
+    def provider_of(self, option: int) -> str:
+        """Name of the provider serving an option."""
+        return self.plan.providers[self.plan.options[option].provider].name
+
+    def matches(self, option: int, wanted: str) -> bool:
+        """True when `wanted` names the option's provider, or its kind (internal/external)."""
+        provider = self.plan.providers[self.plan.options[option].provider]
+        return wanted == provider.name or wanted == (
+            "internal" if provider.internal else "external"
+        )
+
+    def ordered(self, component: int, order: list[str]) -> tuple[int, ...]:
+        """The component's options in the order named (each at most once), or all declared."""
+        options = self.plan.components[component].options
+        if not order:
+            return options
+        chosen: list[int] = []
+        for wanted in order:
+            for option in options:
+                if option not in chosen and self.matches(option, wanted):
+                    chosen.append(option)
+                    break
+        return tuple(chosen) or options[:1]
+
+    def check_providers(self, names: list[str], key: str) -> None:
+        """Raise ScenarioError when a name is neither a provider nor internal/external."""
+        known = {p.name for p in self.plan.providers} | {"internal", "external"}
+        for index, name in enumerate(names):
+            if name not in known:
+                raise ScenarioError(
+                    f"unknown provider '{name}' (expected one of: {', '.join(sorted(known))})",
+                    path=f"{key}[{index}]",
+                )

@@ -16,6 +16,15 @@ from conductor.strategies.base import Strategy
 # Built-ins are listed here too, so a source checkout works before it is installed.
 BUILTIN = {
     "static": "conductor.strategies.static:Static",
+    "cheapest": "conductor.strategies.cheapest:Cheapest",
+    "fastest": "conductor.strategies.fastest:Fastest",
+    "weighted": "conductor.strategies.weighted:Weighted",
+    "failover": "conductor.strategies.failover:Failover",
+    "hedged": "conductor.strategies.hedged:Hedged",
+    "circuit-breaker": "conductor.strategies.breaker:CircuitBreaker",
+    "adaptive": "conductor.strategies.adaptive:Adaptive",
+    "ucb": "conductor.strategies.ucb:UCB",
+    "thompson": "conductor.strategies.thompson:Thompson",
 }
 
 

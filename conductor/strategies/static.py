@@ -2,8 +2,9 @@
 
 `use` maps a component (or `"*"` for every other one) to a provider name, or to
 `internal` / `external` for the first declared option of that kind. A component left out
-uses its first declared option. Retries go back to the same option. Theory: each
-component is a fixed queue, so the composition is a plain queueing network.
+uses its first declared option, and so does one that `"*"` names a kind it lacks.
+Retries go back to the same option. Theory: each component is a fixed queue, so the
+composition is a plain queueing network (Jackson, fork-join).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from conductor.errors import ScenarioError
-from conductor.strategies.base import Context, Strategy, StrategyParams
+from conductor.plan import ComponentPlan
+from conductor.strategies.base import StrategyParams
+from conductor.strategies.single import SingleSourcing
 
 
 class StaticParams(StrategyParams):
@@ -23,13 +26,12 @@ class StaticParams(StrategyParams):
     )
 
 
-class Static(Strategy):
+class Static(SingleSourcing):
     """Every call of a component goes to one option chosen up front."""
 
     Params = StaticParams
 
     def __init__(self, params: StaticParams, plan, name: str = ""):
-        super().__init__(params, plan, name)
         names = {c.name for c in plan.components}
         for key in params.use:
             if key != "*" and key not in names:
@@ -37,9 +39,9 @@ class Static(Strategy):
                     f"unknown component '{key}' (expected one of: *, {', '.join(sorted(names))})",
                     path=f"use.{key}",
                 )
-        self.route = tuple(self._resolve(c) for c in plan.components)
+        super().__init__(params, plan, name)
 
-    def _resolve(self, component) -> int:
+    def pick(self, component: ComponentPlan) -> int:
         use = self.params.use
         wanted = use.get(component.name)
         explicit = wanted is not None
@@ -47,32 +49,13 @@ class Static(Strategy):
         if wanted is None:
             return component.options[0]
         for index in component.options:
-            option = self.plan.options[index]
-            provider = self.plan.providers[option.provider]
-            if wanted == provider.name or wanted == (
-                "internal" if provider.internal else "external"
-            ):
+            if self.matches(index, wanted):
                 return index
         if explicit:
-            known = [
-                self.plan.providers[self.plan.options[i].provider].name for i in component.options
-            ]
+            known = [self.provider_of(i) for i in component.options]
             raise ScenarioError(
                 f"'{wanted}' serves no option of {component.name} "
                 f"(expected one of: {', '.join(known)}, internal, external)",
                 path=f"use.{component.name}",
             )
-        return component.options[0]  # "*" names a kind this component has no option of
-
-    def start(self, context: Context) -> None:
-        for option in self.route:
-            context.engage(option)
-
-    def choose(self, component: int, attempt: int, previous: int) -> int:
-        return self.route[component]
-
-    def describe(self) -> dict[str, str]:
-        return {
-            c.name: self.plan.providers[self.plan.options[self.route[c.index]].provider].name
-            for c in self.plan.components
-        }
+        return component.options[0]

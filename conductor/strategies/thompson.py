@@ -1,0 +1,5 @@
+"""`thompson`: Thompson sampling on total cost per call (see `bandit`)."""
+
+from conductor.strategies.bandit import Thompson
+
+__all__ = ["Thompson"]

@@ -1,0 +1,81 @@
+"""`weighted`: multi-sourcing, splitting each component's calls by provider weights.
+
+`weights: {provider or internal/external: w}`; each call (and each retry) draws an option
+with probability proportional to its weight among the engaged options that are serving.
+Every weighted option stays engaged, so each carries its fixed costs. Theory: each option
+sees a thinned Poisson stream of rate w·λ/Σw, so its queue is that of its own share.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+from typing import Annotated
+
+from pydantic import Field
+
+from conductor.errors import ScenarioError
+from conductor.strategies.base import Context, Strategy, StrategyParams
+
+
+class WeightedParams(StrategyParams):
+    """Parameters of `weighted`."""
+
+    weights: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        description="Provider (or internal / external) -> relative share of calls."
+    )
+
+
+class Weighted(Strategy):
+    """Splits traffic across options by weight."""
+
+    Params = WeightedParams
+
+    def __init__(self, params: WeightedParams, plan, name: str = ""):
+        super().__init__(params, plan, name)
+        self.check_providers(list(params.weights), "weights")
+        self.split: list[tuple[tuple[int, ...], tuple[float, ...]]] = []
+        for component, params_c in zip(plan.components, self.component_params, strict=True):
+            options, weights = [], []
+            for option in component.options:
+                weight = next(
+                    (w for key, w in params_c.weights.items() if self.matches(option, key)), 0.0
+                )
+                if weight > 0:
+                    options.append(option)
+                    weights.append(weight)
+            if not options:
+                options, weights = [component.options[0]], [1.0]
+            total = sum(weights)
+            if total <= 0:
+                raise ScenarioError("weights must not all be zero", path="weights")
+            self.split.append((tuple(options), tuple(w / total for w in weights)))
+
+    def start(self, context: Context) -> None:
+        super().start(context)
+        self.draws = [context.uniforms(f"split/{c.name}") for c in self.plan.components]
+        for options, _ in self.split:
+            for option in options:
+                context.engage(option)
+        self.context = context
+
+    def choose(self, component: int, attempt: int, previous: int) -> int:
+        options, weights = self.split[component]
+        if len(options) == 1:
+            return options[0] if self.context.serving(options[0]) else -1
+        serving = [(o, w) for o, w in zip(options, weights, strict=True) if self.context.serving(o)]
+        if not serving:
+            return -1
+        total = sum(w for _, w in serving)
+        target = self.draws[component]() * total
+        for (option, _), edge in zip(serving, accumulate(w for _, w in serving), strict=True):
+            if target < edge:
+                return option
+        return serving[-1][0]
+
+    def describe(self) -> dict[str, str]:
+        return {
+            c.name: ", ".join(
+                f"{self.provider_of(o)} {w:.0%}" for o, w in zip(*self.split[c.index], strict=True)
+            )
+            for c in self.plan.components
+        }
