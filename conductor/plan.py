@@ -94,6 +94,17 @@ class FlowPlan:
 
 
 @dataclass(frozen=True)
+class EventPlan:
+    """A what-if event by index: `target` is a provider, or a flow for a surge."""
+
+    at: float
+    action: str
+    target: int
+    value: float
+    duration: float | None
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the engine needs for one scenario, by index."""
 
@@ -108,6 +119,9 @@ class Plan:
     options: tuple[OptionPlan, ...]
     flows: tuple[FlowPlan, ...]
     status_quo: dict[int, int] = field(default_factory=dict)
+    events: tuple[EventPlan, ...] = ()
+    change_rate: float = 0.0
+    change_components: tuple[int, ...] = ()
 
     def option(self, component: str, provider: str) -> OptionPlan:
         """The option of a component served by a provider, by names."""
@@ -182,6 +196,18 @@ def compile_plan(scenario: Scenario) -> Plan:
         )
         for c, p in scenario.status_quo.items()
     }
+    flow_index = {name: i for i, name in enumerate(scenario.flows)}
+    events = tuple(
+        EventPlan(
+            at=e.at,
+            action=e.action,
+            target=flow_index[e.flow] if e.action == "surge" else provider_index[e.provider],
+            value=float(getattr(e, e.action)) if e.action != "exit" else 0.0,
+            duration=e.duration,
+        )
+        for e in sorted(scenario.events, key=lambda e: e.at)
+    )
+    changes = scenario.changes
     return Plan(
         name=scenario.name,
         currency=scenario.currency,
@@ -194,6 +220,13 @@ def compile_plan(scenario: Scenario) -> Plan:
         options=tuple(options),
         flows=flows,
         status_quo=status_quo,
+        events=events,
+        change_rate=changes.rate if changes else 0.0,
+        change_components=tuple(
+            component_index[c] for c in (changes.components or scenario.components)
+        )
+        if changes
+        else (),
     )
 
 

@@ -71,6 +71,9 @@ class Executor:
             for p in strategy.policies
         ]
         self.tallies = [Tally(len(plan.options)) for _ in plan.flows]
+        # Share of arrivals admitted per flow: below 1 only during a surge below 1.
+        self.admit = [1.0] * len(plan.flows)
+        self.thinning = [streams.uniforms(f"surge/{flow.name}/thinning") for flow in plan.flows]
         self.inflight = 0
         self.drained: simpy.Event | None = None
         self.record_flow = array("H")
@@ -83,8 +86,11 @@ class Executor:
 
     # Requests ---------------------------------------------------------------------------
 
-    def request(self, flow: FlowPlan) -> simpy.Process:
-        """Start one request of a flow now."""
+    def request(self, flow: FlowPlan) -> simpy.Process | None:
+        """Start one request of a flow now (None when a surge below 1 drops it)."""
+        admit = self.admit[flow.index]
+        if admit < 1.0 and self.thinning[flow.index]() >= admit:
+            return None
         self.inflight += 1
         if flow.chain:
             return self.env.process(self._chain(flow))

@@ -6,6 +6,7 @@ import numpy as np
 import simpy
 
 from conductor.engine.arrivals import arrivals
+from conductor.engine.events import ChangeRequests, event_process
 from conductor.engine.options import option_servers
 from conductor.engine.portfolio import Portfolio
 from conductor.engine.providers import outages, provider_states
@@ -46,6 +47,25 @@ def simulate(
     for flow in plan.flows:
         for process in arrivals(env, flow, executor.request, streams, horizon):
             env.process(process)
+    for number, event in enumerate(plan.events):
+        env.process(
+            event_process(
+                env,
+                event,
+                number,
+                plan,
+                providers,
+                portfolio,
+                executor.request,
+                executor.admit,
+                streams,
+                horizon,
+            )
+        )
+    changes = None
+    if plan.change_rate > 0:
+        changes = ChangeRequests(env, plan, strategy, streams, window)
+        env.process(changes.process())
     if strategy.review_interval:
         env.process(_reviews(env, strategy, portfolio, strategy.review_interval))
 
@@ -83,6 +103,9 @@ def simulate(
         availability=np.array([s.availability() for s in providers]),
         relationship_cost=portfolio.fixed_by_provider.copy(),
         switches=portfolio.switches,
+        change_lead_times=np.frombuffer(changes.recorded, dtype=np.float64).copy()
+        if changes is not None
+        else np.zeros(0),
         engagements=list(portfolio.history),
     )
 

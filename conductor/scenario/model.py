@@ -262,6 +262,67 @@ class StrategySpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+class Event(Model):
+    """A what-if at a given time: an outage, a slowdown, a price change, an exit, a surge."""
+
+    at: Duration = Field(description="When the event happens.")
+    provider: str | None = Field(None, description="The provider it happens to.")
+    flow: str | None = Field(None, description="The flow a surge applies to.")
+    outage: PositiveDuration | None = Field(None, description="Provider down for this long.")
+    slowdown: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Service and network times × this factor (for `for`)."
+    )
+    price: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="Per-call and per-hour prices × this factor from then on."
+    )
+    exit: bool = Field(False, description="The provider leaves the market for good.")
+    surge: Annotated[float, Field(ge=0)] | None = Field(
+        None, description="The flow's arrival rate × this factor (for `for`)."
+    )
+    duration: PositiveDuration | None = Field(
+        None, alias="for", description="How long a slowdown or surge lasts (default: to the end)."
+    )
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Event:
+        actions = [
+            name
+            for name in ("outage", "slowdown", "price", "surge")
+            if getattr(self, name) is not None
+        ] + (["exit"] if self.exit else [])
+        if len(actions) != 1:
+            raise ValueError(
+                "an event takes exactly one of outage, slowdown, price, exit, surge"
+                + (f" (got {', '.join(actions)})" if actions else "")
+            )
+        action = actions[0]
+        if action == "surge":
+            if self.flow is None or self.provider is not None:
+                raise ValueError("a surge names a flow (and no provider)")
+        elif self.provider is None or self.flow is not None:
+            raise ValueError(f"{action} names a provider (and no flow)")
+        if self.duration is not None and action not in ("slowdown", "surge"):
+            raise ValueError(f"`for` goes with slowdown or surge, not {action}")
+        return self
+
+    @property
+    def action(self) -> str:
+        """Which of outage, slowdown, price, exit, surge this event is."""
+        for name in ("outage", "slowdown", "price", "surge"):
+            if getattr(self, name) is not None:
+                return name
+        return "exit"
+
+
+class Changes(Model):
+    """Change requests (new features) and where they land."""
+
+    rate: Rate = Field(description="Change requests per unit of time, e.g. 3/week.")
+    components: list[str] = Field(
+        default_factory=list, description="Components they are drawn from (default: all)."
+    )
+
+
 class Run(Model):
     """How long, how often and from which seed to simulate."""
 
@@ -297,6 +358,8 @@ class Scenario(Model):
         default_factory=dict,
         description="Brownfield start: component -> provider engaged before the run.",
     )
+    events: list[Event] = Field(default_factory=list, description="What-if events.")
+    changes: Changes | None = Field(None, description="Change requests and their lead time.")
 
     _file: str = PrivateAttr("<scenario>")
     _sha256: str = PrivateAttr("")

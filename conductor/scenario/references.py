@@ -65,6 +65,34 @@ def check_references(scenario: Scenario) -> None:
                 path=f"flows.{flow_name}.steps",
             )
 
+    for index, event in enumerate(scenario.events):
+        where = f"events[{index}]"
+        if event.provider is not None and event.provider not in providers:
+            raise _unknown("provider", event.provider, f"{where}.provider", providers)
+        if event.flow is not None:
+            if event.flow not in scenario.flows:
+                raise _unknown("flow", event.flow, f"{where}.flow", scenario.flows)
+            if scenario.flows[event.flow].arrivals.process in ("closed", "trace"):
+                raise ScenarioError(
+                    "a surge applies to open arrivals (poisson, constant, bursty, diurnal)",
+                    path=f"{where}.surge",
+                )
+
+    if scenario.changes is not None:
+        targets = scenario.changes.components or list(scenario.components)
+        for index, name in enumerate(scenario.changes.components):
+            if name not in scenario.components:
+                raise _unknown(
+                    "component", name, f"changes.components[{index}]", scenario.components
+                )
+        for name in targets:
+            for provider, option in scenario.components[name].options.items():
+                if option.change_lead_time is None:
+                    raise ScenarioError(
+                        "missing change_lead_time, needed by `changes`",
+                        path=f"components.{name}.options.{provider}.change_lead_time",
+                    )
+
     for component, provider in scenario.status_quo.items():
         if component not in scenario.components:
             raise _unknown("component", component, f"status_quo.{component}", scenario.components)

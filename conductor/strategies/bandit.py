@@ -70,6 +70,9 @@ class Bandit(Strategy):
                 return option
         return min(serving, key=lambda o: self.index(component, o))
 
+    def primary(self, component: int) -> int:
+        return max(self.arms[component], key=lambda o: self.pulls[o])
+
     def index(self, component: int, option: int) -> float:
         """The score of an option (lower is better)."""
         raise NotImplementedError

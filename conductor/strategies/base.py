@@ -161,6 +161,10 @@ class Strategy:
     def observe(self, option: int, outcome: int, latency: float, now: float) -> None:
         """Learn from one attempt's outcome (called only when `observes` is True)."""
 
+    def primary(self, component: int) -> int:
+        """The option that mainly serves a component now (where its changes land)."""
+        return self.choose(component, 0, -1)
+
     def review(self, context: Context) -> None:
         """Revisit the portfolio (called every `review_interval` seconds)."""
 

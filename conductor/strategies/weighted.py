@@ -72,6 +72,10 @@ class Weighted(Strategy):
                 return option
         return serving[-1][0]
 
+    def primary(self, component: int) -> int:
+        options, weights = self.split[component]
+        return options[weights.index(max(weights))]
+
     def describe(self) -> dict[str, str]:
         return {
             c.name: ", ".join(
