@@ -27,9 +27,7 @@ def base_scenario() -> dict[str, Any]:
     }
 
 
-def build_scenario(
-    changes: dict[str, Any] | None = None, /, **top: Any
-) -> dict[str, Any]:
+def build_scenario(changes: dict[str, Any] | None = None, /, **top: Any) -> dict[str, Any]:
     """The base scenario with top-level keys replaced and dotted paths set.
 
     `build_scenario({"run.horizon": 5}, components={...})` replaces `components` and then
@@ -112,3 +110,26 @@ def write_yaml(path: Path, document: Any) -> Path:
 
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
+
+
+def invoke(*args: Any, env: dict[str, str] | None = None):
+    """Run the `conductor` command line in-process; stdout and stderr kept apart.
+
+    click 8.2+ always separates them (`result.stdout`, `result.stderr`, and `result.output`
+    interleaving both); older versions need `mix_stderr=False`.
+    """
+    from click.testing import CliRunner
+
+    from conductor.cli import main
+
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(main, [str(a) for a in args], env=env, catch_exceptions=True)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Any]:
+    """Invoke the command line: `cli("run", path, "--json")`."""
+    return invoke

@@ -57,9 +57,7 @@ def test_timed_out_attempts_are_paid_too(trace):
     """timeout 1 s on a 3 s service, one retry: 2 paid attempts per request (60 x 2 x 0.5)."""
     document = build_scenario(
         run=RUN,
-        components={
-            "pay": {"options": {"vendor": {"service_time": 3, "cost": {"per_call": 0.5}}}}
-        },
+        components={"pay": {"options": {"vendor": {"service_time": 3, "cost": {"per_call": 0.5}}}}},
         flows={"web": {"arrivals": trace_arrivals(trace(MINUTES)), "steps": {"pay": {}}}},
         strategies={"retry": {"policy": "static", "retries": 1, "timeout": "1s"}},
     )
@@ -325,7 +323,9 @@ def test_cost_identities_hold_on_a_random_scenario():
     result = conductor.run(scenario, "buy-retry", replications=2, seed=5, workers=1)
     hours = 2 / 60
     for run in result.runs:
-        parts = sum(run["summary", "cost", k] for k in ("variable", "fixed", "switching", "penalty"))
+        parts = sum(
+            run["summary", "cost", k] for k in ("variable", "fixed", "switching", "penalty")
+        )
         total = run["summary", "cost", "total"]
         assert total == pytest.approx(parts)
         assert run["summary", "cost", "per_hour"] == pytest.approx(total / hours)
@@ -333,4 +333,6 @@ def test_cost_identities_hold_on_a_random_scenario():
             total / run["summary", "requests"]
         )
         for key in ("variable", "penalty"):
-            assert run["summary", "cost", key] == pytest.approx(run["flows", "checkout", "cost", key])
+            assert run["summary", "cost", key] == pytest.approx(
+                run["flows", "checkout", "cost", key]
+            )

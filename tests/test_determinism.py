@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import conductor
+from conductor.scenario.model import Scenario
 from tests.conftest import STARTER
 
 SHORT = ["run.horizon=90s", "run.warmup=10s"]
@@ -13,7 +14,7 @@ SHORT = ["run.horizon=90s", "run.warmup=10s"]
 OUTAGES = ["providers.payco.outages.mtbf=20s", "providers.payco.outages.mttr=5s"]
 
 
-def starter(*overrides: str, document: dict | None = None) -> conductor.load_scenario:
+def starter(*overrides: str, document: dict | None = None) -> Scenario:
     """The starter scenario, shortened, with overrides."""
     if document is not None:
         return conductor.load_scenario(document, [*SHORT, *overrides])
@@ -90,7 +91,7 @@ def test_strategies_see_the_same_arrivals(first, second):
     a = conductor.run(scenario, first, replications=2, seed=3, workers=1, keep_records=True)
     b = conductor.run(scenario, second, replications=2, seed=3, workers=1, keep_records=True)
     assert a.values("summary", "requests") == b.values("summary", "requests")
-    for left, right in zip(a.records, b.records):
+    for left, right in zip(a.records, b.records, strict=True):
         np.testing.assert_array_equal(np.sort(left.arrival), np.sort(right.arrival))
 
 

@@ -21,6 +21,7 @@ from tests.theory import assert_within_ci, erlang_c, exponential, option, scenar
 POINTS = [(2, 1.4, 1.0), (5, 7.5, 2.0)]
 REPLICATIONS = 10
 SEED = 23
+REQUESTS = 12000  # measured requests per replication (about)
 
 
 def mmc(servers: int, rate: float, mu: float):
@@ -34,7 +35,7 @@ def mmc(servers: int, rate: float, mu: float):
         mapping,
         replications=REPLICATIONS,
         seed=SEED,
-        horizon=20000.0 / rate,  # ~20 000 measured requests per replication
+        horizon=REQUESTS / rate,
         warmup=1000.0 / mu,
     )
 

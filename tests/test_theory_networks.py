@@ -30,7 +30,7 @@ from tests.theory import assert_within_ci, exponential, option, scenario, simula
 
 REPLICATIONS = 10
 SEED = 17
-REQUESTS = 10000  # measured requests per replication
+REQUESTS = 6000  # measured requests per replication
 
 
 def station(mu: float) -> dict:

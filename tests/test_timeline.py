@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from tests.conftest import build_scenario, run_once, trace_arrivals
 
 EXACT = 1e-9

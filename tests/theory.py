@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -105,8 +106,15 @@ def _simulate(text: str, replications: int, seed: int, horizon: float, warmup: f
 def simulate(
     mapping: Mapping[str, Any], *, replications: int, seed: int, horizon: float, warmup: float
 ) -> conductor.RunResult:
-    """Run a scenario mapping (cached: several tests may check one simulation)."""
-    return _simulate(json.dumps(mapping, sort_keys=True), replications, seed, float(horizon), float(warmup))
+    """Run a scenario mapping (cached: several tests may check one simulation).
+
+    The environment variable THEORY_SEED_SHIFT, when set, is added to every seed, to
+    re-run the whole suite on other random numbers (`THEORY_SEED_SHIFT=1000 pytest ...`).
+    """
+    seed += int(os.environ.get("THEORY_SEED_SHIFT", "0"))
+    return _simulate(
+        json.dumps(mapping, sort_keys=True), replications, seed, float(horizon), float(warmup)
+    )
 
 
 # Intervals -------------------------------------------------------------------------------

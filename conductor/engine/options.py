@@ -9,6 +9,7 @@ hedges) keep their server until they finish: the provider does not know.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Generator
 
 import simpy
@@ -63,6 +64,7 @@ class OptionServer:
         "rejections",
         "resource",
         "service",
+        "stamps",
         "tokens",
         "uniform",
         "wait",
@@ -104,6 +106,7 @@ class OptionServer:
         self.busy = 0.0
         self.wait = 0.0
         self.waits = 0
+        self.stamps = array("d")  # when each billed attempt of a measured request was sent
 
     def attempt(
         self, measured: Tally | None, handle: Handle | None = None
@@ -123,6 +126,7 @@ class OptionServer:
             return OUTAGE
         if measured is not None:
             measured.spend[self.index] += self.per_call * provider.price
+            self.stamps.append(env.now)
         epoch = provider.epoch
         network = self.network
         if network is not None:

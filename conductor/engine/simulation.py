@@ -107,6 +107,7 @@ def simulate(
         if changes is not None
         else np.zeros(0),
         engagements=list(portfolio.history),
+        attempt_times=[np.frombuffer(s.stamps, dtype=np.float64).copy() for s in servers],
     )
 
 

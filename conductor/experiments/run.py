@@ -14,6 +14,7 @@ from conductor.experiments.progress import progress_bar
 from conductor.metrics.records import Records
 from conductor.metrics.results import RunResult
 from conductor.metrics.summary import Figures, replication_figures
+from conductor.metrics.timeline import replication_timeline
 from conductor.plan import Plan, compile_plan
 from conductor.scenario.load import load_scenario as _load
 from conductor.scenario.model import Scenario
@@ -76,8 +77,11 @@ def plan_of(scenario: Scenario) -> Plan:
     return plan
 
 
-def run_unit(unit: Unit) -> tuple[Figures, Records | None]:
-    """Simulate one unit and compute its figures."""
+Outcome = tuple[Figures, dict, Records | None]
+
+
+def run_unit(unit: Unit) -> Outcome:
+    """Simulate one unit: its figures, its timeline, and its records when asked."""
     plan = plan_of(unit.scenario)
     strategy = build_strategy(unit.strategy, unit.scenario.strategies[unit.strategy], plan)
     settings = unit.settings
@@ -89,7 +93,11 @@ def run_unit(unit: Unit) -> tuple[Figures, Records | None]:
         horizon=settings.horizon,
         warmup=settings.warmup,
     )
-    return replication_figures(records, plan), (records if unit.keep_records else None)
+    return (
+        replication_figures(records, plan),
+        replication_timeline(records, plan),
+        records if unit.keep_records else None,
+    )
 
 
 def strategy_name(scenario: Scenario, strategy: str | None) -> str:
@@ -114,7 +122,7 @@ def run(
     seed: int | None = None,
     horizon: float | None = None,
     warmup: float | None = None,
-    workers: int | None = 1,
+    workers: int | None = None,
     scheduler: str | None = None,
     keep_records: bool = False,
     progress: bool | None = False,
@@ -138,7 +146,7 @@ def result_of(
     scenario: Scenario,
     strategy: str,
     settings: Settings,
-    outcomes: list[tuple[Figures, Records | None]],
+    outcomes: list[Outcome],
 ) -> RunResult:
     """Aggregate the outcomes of one strategy's units."""
     return RunResult(
@@ -149,6 +157,17 @@ def result_of(
         horizon=settings.horizon,
         warmup=settings.warmup,
         currency=scenario.currency,
-        runs=[figures for figures, _ in outcomes],
-        records=[records for _, records in outcomes if records is not None],
+        runs=[figures for figures, _, _ in outcomes],
+        timelines=[timeline for _, timeline, _ in outcomes],
+        records=[records for _, _, records in outcomes if records is not None],
+        events=[
+            {
+                "at": e.at,
+                "action": e.action,
+                "target": e.target,
+                "value": e.value,
+                "for": e.duration,
+            }
+            for e in plan_of(scenario).events
+        ],
     )

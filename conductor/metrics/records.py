@@ -42,6 +42,8 @@ class Records:
     switches: int = 0
     change_lead_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     engagements: list[tuple[float, int, bool]] = field(default_factory=list)
+    # Per option: when each billed attempt of a measured request was sent.
+    attempt_times: list[np.ndarray] = field(default_factory=list)
 
     @property
     def attempts(self) -> np.ndarray:

@@ -14,6 +14,7 @@ from conductor import __version__
 from conductor.metrics.records import Records
 from conductor.metrics.stats import stat
 from conductor.metrics.summary import Figures
+from conductor.metrics.timeline import mean_timeline
 
 
 @dataclass
@@ -28,7 +29,9 @@ class RunResult:
     warmup: float
     currency: str
     runs: list[Figures]
+    timelines: list[dict] = field(default_factory=list, repr=False)
     records: list[Records] = field(default_factory=list, repr=False)
+    events: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def replications(self) -> int:
@@ -64,6 +67,8 @@ class RunResult:
             "flows": nested.get("flows", {}),
             "components": nested.get("components", {}),
             "providers": nested.get("providers", {}),
+            "timeline": mean_timeline(self.timelines),
+            "events": self.events,
         }
 
     def rows(self) -> list[dict[str, Any]]:

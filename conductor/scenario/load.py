@@ -165,11 +165,13 @@ def key_path(loc: tuple, document: Any) -> str:
     node = document
     for position, key in enumerate(loc):
         last = position == len(loc) - 1
+        if position and not isinstance(node, (dict, list)):
+            break  # a plain value the validators expanded (a shorthand): its key is the place
         if (isinstance(node, dict) and key in node) or (
             isinstance(node, list) and isinstance(key, int) and key < len(node)
         ):
             node = node[key]
-        elif not last:
+        elif not last or (isinstance(node, dict) and key in node.values()):
             continue  # a union tag or validator name, not a key of the file
         else:
             node = None

@@ -118,6 +118,13 @@ class Strategy:
         self.params = params
         self.plan = plan
         self.name = name or type(self).__name__.lower()
+        names = [c.name for c in plan.components]
+        for component in params.per_component:
+            if component not in names:
+                raise ScenarioError(
+                    f"unknown component '{component}' (expected one of: {', '.join(names)})",
+                    path=f"per_component.{component}",
+                )
         self.component_params = tuple(
             self._params_for(component.name) for component in plan.components
         )

@@ -1,0 +1,162 @@
+"""Windowed series of one replication: how latency, cost and sourcing move over time.
+
+The measured window is cut into equal buckets. Requests fall in the bucket of their
+arrival; per-call spend in the bucket where the attempt was sent; fixed costs are
+integrated over each bucket from the engagement history and the price events; the
+share of each option is its part of the component's billed attempts in the bucket.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import numpy as np
+
+from conductor.metrics.records import Records
+from conductor.plan import Plan
+
+BUCKETS = 60
+
+
+def _price_factors(plan: Plan) -> list[list[tuple[float, float]]]:
+    """Per provider, the (time, cumulative price factor) steps of its price events."""
+    steps: list[list[tuple[float, float]]] = [[(0.0, 1.0)] for _ in plan.providers]
+    for event in plan.events:
+        if event.action == "price":
+            last = steps[event.target][-1][1]
+            steps[event.target].append((event.at, last * event.value))
+    return steps
+
+
+def _factor_at(steps: list[tuple[float, float]], time: float) -> float:
+    factor = 1.0
+    for at, value in steps:
+        if at <= time:
+            factor = value
+    return factor
+
+
+def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -> dict:
+    """Bucketed series of one replication."""
+    low, high = records.low, records.high
+    edges = np.linspace(low, high, buckets + 1)
+    width = (high - low) / buckets
+
+    def bucket_of(times: np.ndarray) -> np.ndarray:
+        return np.clip(((times - low) / width).astype(int), 0, buckets - 1)
+
+    where = bucket_of(records.arrival)
+    requests = np.bincount(where, minlength=buckets).astype(float)
+    successes = np.bincount(where, weights=records.ok, minlength=buckets)
+    percentiles = {name: np.full(buckets, math.nan) for name in ("p50", "p95", "p99")}
+    order = np.argsort(where, kind="stable")
+    splits = np.searchsorted(where[order], np.arange(buckets + 1))
+    latency, ok = records.latency[order], records.ok[order]
+    for index in range(buckets):
+        chunk = latency[splits[index] : splits[index + 1]][ok[splits[index] : splits[index + 1]]]
+        if chunk.size:
+            values = np.percentile(chunk, [50, 95, 99])
+            for name, value in zip(percentiles, values, strict=True):
+                percentiles[name][index] = value
+
+    penalty = np.zeros(buckets)
+    for flow in plan.flows:
+        mine = records.flow == flow.index
+        failed = mine & ~records.ok
+        cost = failed * flow.failure_penalty
+        if flow.slo_latency is not None:
+            cost = cost + (mine & records.ok & (records.latency > flow.slo_latency)) * flow.penalty
+        penalty += np.bincount(where, weights=cost, minlength=buckets)
+
+    prices = _price_factors(plan)
+    variable = np.zeros(buckets)
+    share: dict[str, dict[str, list[float]]] = {}
+    for component in plan.components:
+        counts = {}
+        for index in component.options:
+            option = plan.options[index]
+            times = records.attempt_times[index] if records.attempt_times else np.zeros(0)
+            counts[index] = np.bincount(bucket_of(times), minlength=buckets).astype(float)
+            steps = prices[option.provider]
+            if option.per_call and times.size:
+                factors = np.array([_factor_at(steps, t) for t in edges[:-1]])
+                variable += counts[index] * option.per_call * factors
+        total = sum(counts.values())
+        share[component.name] = {
+            plan.providers[plan.options[i].provider].name: np.divide(
+                c, total, out=np.full(buckets, math.nan), where=total > 0
+            ).tolist()
+            for i, c in counts.items()
+        }
+
+    return {
+        "t": edges[:-1].tolist(),
+        "width_s": width,
+        "requests": requests.tolist(),
+        "success_rate": np.divide(
+            successes, requests, out=np.full(buckets, math.nan), where=requests > 0
+        ).tolist(),
+        "latency_s": {name: values.tolist() for name, values in percentiles.items()},
+        "cost": {
+            "variable": variable.tolist(),
+            "fixed": _fixed_by_bucket(records, plan, edges, prices).tolist(),
+            "penalty": penalty.tolist(),
+        },
+        "share": share,
+    }
+
+
+def _fixed_by_bucket(records: Records, plan: Plan, edges: np.ndarray, prices) -> np.ndarray:
+    """Per-hour prices of engaged options and their providers, integrated per bucket."""
+    changes = sorted(
+        {float(t) for t, _, _ in records.engagements}
+        | {at for steps in prices for at, _ in steps}
+        | set(edges.tolist())
+    )
+    engaged = [False] * len(plan.options)
+    history = sorted(records.engagements, key=lambda e: e[0])
+    position = 0
+    fixed = np.zeros(len(edges) - 1)
+    for start, end in pairwise(changes):
+        while position < len(history) and history[position][0] <= start:
+            _, option, state = history[position]
+            engaged[option] = state
+            position += 1
+        low, high = max(start, edges[0]), min(end, edges[-1])
+        if high <= low:
+            continue
+        rate = 0.0
+        providers = set()
+        for index, on in enumerate(engaged):
+            if on:
+                option = plan.options[index]
+                factor = _factor_at(prices[option.provider], start)
+                rate += option.per_hour * factor
+                providers.add(option.provider)
+        for index in providers:
+            rate += plan.providers[index].per_hour * _factor_at(prices[index], start)
+        bucket = min(int((low - edges[0]) / (edges[1] - edges[0])), len(fixed) - 1)
+        fixed[bucket] += rate * (high - low) / 3600.0
+    return fixed
+
+
+def mean_timeline(timelines: list[dict]) -> dict | None:
+    """Bucket-wise mean over replications (NaN-aware), same shape as one timeline."""
+    if not timelines:
+        return None
+
+    def merge(values: list):
+        first = values[0]
+        if isinstance(first, dict):
+            return {key: merge([v[key] for v in values]) for key in first}
+        if isinstance(first, list):
+            array = np.array(values, dtype=float)
+            with np.errstate(all="ignore"):
+                counts = np.sum(~np.isnan(array), axis=0)
+                sums = np.nansum(array, axis=0)
+                mean = np.divide(sums, counts, out=np.full(sums.shape, math.nan), where=counts > 0)
+            return [None if math.isnan(v) else float(v) for v in mean]
+        return first
+
+    return merge(timelines)
