@@ -144,6 +144,28 @@ def test_queueing_behind_a_single_server(trace):
     )
 
 
+def test_utilization_is_busy_time_over_capacity_and_window(trace):
+    """Capacity 2, service 2 s, arrivals at 0, 0.5 and 1 in a 10 s window: 6 / (2 x 10)."""
+    document = build_scenario(
+        components={"a": component(2, capacity=2)},
+        flows={"web": flow(trace_arrivals(trace([0.0, 0.5, 1.0])), {"a": {}})},
+    )
+    result = run_once(document)
+    utilization = result.values("components", "a", "by_option", "inhouse", "utilization")
+    assert utilization == [pytest.approx(0.3, abs=EXACT)]
+
+
+def test_utilization_without_capacity_is_mean_concurrency(trace):
+    """Unlimited servers, three 2 s calls in a 10 s window: 0.6 calls in service on average."""
+    document = build_scenario(
+        components={"a": component(2)},
+        flows={"web": flow(trace_arrivals(trace([0.0, 0.0, 5.0])), {"a": {}})},
+    )
+    result = run_once(document)
+    utilization = result.values("components", "a", "by_option", "inhouse", "utilization")
+    assert utilization == [pytest.approx(0.6, abs=EXACT)]
+
+
 def test_two_servers_serve_two_at_once(trace):
     """Capacity 2, three arrivals at 0: latencies 2, 2 and 4."""
     document = build_scenario(

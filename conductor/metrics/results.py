@@ -67,7 +67,7 @@ class RunResult:
             "flows": nested.get("flows", {}),
             "components": nested.get("components", {}),
             "providers": nested.get("providers", {}),
-            "timeline": mean_timeline(self.timelines),
+            **_split_timeline(mean_timeline(self.timelines)),
             "events": self.events,
         }
 
@@ -99,6 +99,13 @@ class RunResult:
         atomic_write(folder / "results.json", self.to_json())
         atomic_write(folder / "runs.csv", rows_csv(self.rows()))
         return folder
+
+
+def _split_timeline(timeline: dict | None) -> dict[str, Any]:
+    if timeline is None:
+        return {"latency_distribution": None, "timeline": None}
+    timeline = dict(timeline)
+    return {"latency_distribution": timeline.pop("distribution", None), "timeline": timeline}
 
 
 def rows_csv(rows: list[dict[str, Any]]) -> str:

@@ -1,5 +1,8 @@
 """Windowed series of one replication: how latency, cost and sourcing move over time.
 
+Beside the series it keeps the latency distribution of successful requests at fixed
+probabilities (dense in the tail), so a latency CDF can be redrawn from a results file.
+
 The measured window is cut into equal buckets. Requests fall in the bucket of their
 arrival; per-call spend in the bucket where the attempt was sent; fixed costs are
 integrated over each bucket from the engagement history and the price events; the
@@ -17,6 +20,10 @@ from conductor.metrics.records import Records
 from conductor.plan import Plan
 
 BUCKETS = 60
+# Probabilities at which the latency distribution is kept: dense in the tail.
+DISTRIBUTION_POINTS = np.unique(
+    np.concatenate([np.linspace(0.0, 0.9, 91), 1.0 - np.logspace(-1, -4, 61)])
+)
 
 
 def _price_factors(plan: Plan) -> list[list[tuple[float, float]]]:
@@ -90,7 +97,14 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
             for i, c in counts.items()
         }
 
+    served = records.latency[records.ok]
     return {
+        "distribution": {
+            "p": DISTRIBUTION_POINTS.tolist(),
+            "latency_s": np.quantile(served, DISTRIBUTION_POINTS).tolist()
+            if served.size
+            else [math.nan] * DISTRIBUTION_POINTS.size,
+        },
         "t": edges[:-1].tolist(),
         "width_s": width,
         "requests": requests.tolist(),

@@ -42,7 +42,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     """Split `PATH=VALUE`, the value read as YAML (so numbers stay numbers)."""
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
-        raise ScenarioError(f"expected PATH=VALUE, got '{text}'", file="--set")
+        raise ScenarioError(f"--set expects PATH=VALUE, got '{text}'")
     try:
         parsed = yaml.safe_load(value) if value.strip() else ""
     except yaml.YAMLError:
@@ -71,14 +71,14 @@ def set_path(document: dict, path: str, value: Any) -> None:
     elif isinstance(node, dict):
         node[last] = value
     else:
-        raise ScenarioError("cannot set a key inside a plain value", file="--set", path=path)
+        raise ScenarioError("--set cannot set a key inside a plain value", path=path)
 
 
 def _child(node: Any, key: str, path: str) -> Any:
     if isinstance(node, list):
         return node[_index(node, key, path)]
     if not isinstance(node, dict):
-        raise ScenarioError("cannot set a key inside a plain value", file="--set", path=path)
+        raise ScenarioError("--set cannot set a key inside a plain value", path=path)
     if key not in node or node[key] is None:
         node[key] = {}
     return node[key]
@@ -89,9 +89,7 @@ def _index(node: list, key: str, path: str) -> int:
         index = int(key)
         node[index]
     except (ValueError, IndexError):
-        raise ScenarioError(
-            f"expected a list index below {len(node)}", file="--set", path=path
-        ) from None
+        raise ScenarioError(f"--set expects a list index below {len(node)}", path=path) from None
     return index
 
 

@@ -333,11 +333,13 @@ class Run(Model):
     replications: PositiveInt = Field(5, description="Independent replications.")
     seed: Annotated[int, Field(ge=0)] = Field(1, description="Root seed of every random stream.")
 
-    @model_validator(mode="after")
-    def _warmup_before_horizon(self) -> Run:
-        if self.warmup >= self.horizon:
-            raise ValueError("warmup must be shorter than horizon")
-        return self
+    @field_validator("warmup")
+    @classmethod
+    def _warmup_before_horizon(cls, warmup: float, info: ValidationInfo) -> float:
+        horizon = info.data.get("horizon")
+        if horizon is not None and warmup >= horizon:
+            raise ValueError(f"warmup must be shorter than horizon ({horizon:g}s)")
+        return warmup
 
 
 class Scenario(Model):

@@ -1,0 +1,487 @@
+"""The orchestration policies against what theory predicts of each.
+
+- `failover` over providers with independent outages (alternating renewal, exponential
+  up and down times) succeeds unless every provider fails the call: success rate
+  1 − ∏(1 − aᵢ), with aᵢ = Aᵢ e^{−s/MTBFᵢ} ≈ Aᵢ = MTBFᵢ / (MTBFᵢ + MTTRᵢ) for a service
+  time s ≪ MTBF (Barlow & Proschan); `static` on the first provider succeeds with a₁.
+  Outages make requests dependent, so the check is a 99.9 % Student-t interval over
+  independent replications.
+- `hedged` on one option with unlimited capacity: attempts are independent draws X₁, X₂
+  of the service time, the second sent after d, so the latency is L = min(X₁, d + X₂)
+  with survival S_L(t) = S(t) for t < d and S(t)·S(t − d) for t ≥ d, E[L] = ∫ S_L
+  (Dean & Barroso, "The Tail at Scale", 2013). Hedges per call are Bernoulli(S(d)), 5 %
+  at d = p95, and every attempt is billed. Requests are i.i.d., so mean latency is
+  checked with a t interval over requests and quantiles and the hedge rate with exact
+  (Clopper-Pearson) binomial intervals.
+- `circuit-breaker` under an outage event fails fast on the primary and routes to the
+  fallback, so its success during the outage is close to 1 where `static` has 0; after
+  the outage a half-open probe succeeds and every call is back on the primary (Nygard).
+- `ucb` and `thompson`: regret grows logarithmically (Lai & Robbins 1985; Auer et al.
+  2002), so the worse option's share of calls and the regret in the second half of a run
+  are well below those of the first half.
+- Common random numbers: every policy sees the same arrivals in replication r.
+- `cheapest` and `fastest` pick what a hand computation from the declared figures picks
+  (cost per hour at nominal load; M/M/1 latency 1/(μ − λ), options at ρ ≥ 1 passed over);
+  `weighted` thins the calls, the share of an option being Binomial(calls, w/Σw).
+- Bad strategy parameters are ScenarioErrors naming the key path.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize, stats
+
+import conductor
+from conductor.engine.simulation import simulate
+from conductor.plan import compile_plan
+from conductor.strategies.registry import BUILTIN, build_strategy
+from tests.theory import assert_proportion, assert_within_ci
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+def mapping(
+    options: dict[str, dict[str, Any]],
+    strategies: dict[str, dict[str, Any]],
+    *,
+    providers: dict[str, dict[str, Any]] | None = None,
+    arrivals: dict[str, Any] | None = None,
+    slo: dict[str, Any] | None = None,
+    **top: Any,
+) -> dict[str, Any]:
+    """One flow calling one component `api` whose options are given by provider."""
+    known = {name: {"kind": "external"} for name in options}
+    known.update(providers or {})
+    flow: dict[str, Any] = {
+        "arrivals": arrivals or {"process": "poisson", "rate": 1},
+        "steps": {"api": {}},
+    }
+    if slo:
+        flow["slo"] = slo
+    return {
+        "name": "strategies",
+        "providers": known,
+        "components": {"api": {"options": options}},
+        "flows": {"main": flow},
+        "strategies": strategies,
+        **top,
+    }
+
+
+def run(document: dict[str, Any], strategy: str, **settings: Any) -> conductor.RunResult:
+    """Replications of one strategy, records kept."""
+    settings.setdefault("replications", 1)
+    return conductor.run(
+        conductor.load_scenario(document), strategy, workers=1, keep_records=True, **settings
+    )
+
+
+def simulate_one(document: dict[str, Any], strategy: str, replication: int = 0, **settings):
+    """One replication through the engine: (strategy object after the run, its records)."""
+    scenario = conductor.load_scenario(document)
+    plan = compile_plan(scenario)
+    built = build_strategy(strategy, scenario.strategies[strategy], plan)
+    return built, simulate(plan, built, replication, **settings)
+
+
+def attempts(result: conductor.RunResult, provider: str) -> np.ndarray:
+    """Per-replication attempts at the option of `api` served by `provider`."""
+    return np.array(result.values("components", "api", "by_option", provider, "attempts"))
+
+
+# 1. Failover -----------------------------------------------------------------------------
+
+SERVICE = 0.001
+OUTAGES = {"p1": (900.0, 100.0), "p2": (400.0, 100.0)}  # (MTBF, MTTR): A = 0.9 and 0.8
+
+
+def outage_prone() -> dict[str, Any]:
+    return mapping(
+        {name: {"service_time": SERVICE} for name in OUTAGES},
+        {
+            "failover": {"policy": "failover", "order": ["p1", "p2"]},
+            "static": {"policy": "static", "use": {"api": "p1"}},
+        },
+        providers={
+            name: {"kind": "external", "outages": {"mtbf": mtbf, "mttr": mttr}}
+            for name, (mtbf, mttr) in OUTAGES.items()
+        },
+        arrivals={"process": "poisson", "rate": 0.1},
+    )
+
+
+def call_success(mtbf: float, mttr: float) -> float:
+    """P(a call finds the provider up and no outage starts during its service)."""
+    return mtbf / (mtbf + mttr) * math.exp(-SERVICE / mtbf)
+
+
+@pytest.mark.parametrize("strategy", ["failover", "static"])
+def test_failover_availability_is_one_minus_product_of_unavailabilities(strategy):
+    a1, a2 = (call_success(*OUTAGES[p]) for p in ("p1", "p2"))
+    expected = 1.0 - (1.0 - a1) * (1.0 - a2) if strategy == "failover" else a1
+    result = run(outage_prone(), strategy, replications=10, seed=11, horizon=1e5, warmup=1000)
+    assert_within_ci(
+        result.values("summary", "success_rate"), expected, what=f"{strategy} success rate"
+    )
+
+
+# 2. Hedged requests ----------------------------------------------------------------------
+
+LOG_SIGMA = math.log(0.4 / 0.05) / stats.norm.ppf(0.99)  # lognormal median 50 ms, p99 400 ms
+HEDGE_CASES = {
+    "exponential-100ms": (
+        {"dist": "exponential", "mean": "100ms"},
+        stats.expon(scale=0.1),
+        "100ms",
+    ),
+    "lognormal-80ms": (
+        {"dist": "lognormal", "median": "50ms", "p99": "400ms"},
+        stats.lognorm(s=LOG_SIGMA, scale=0.05),
+        "80ms",
+    ),
+    "lognormal-p95": (
+        {"dist": "lognormal", "median": "50ms", "p99": "400ms"},
+        stats.lognorm(s=LOG_SIGMA, scale=0.05),
+        "p95",
+    ),
+}
+PER_CALL = 0.01
+
+
+def hedged_survival(law, delay: float):
+    """S_L(t) of L = min(X₁, d + X₂), X₁ and X₂ independent with law `law`."""
+
+    def survival(t: float) -> float:
+        return float(law.sf(t) * (law.sf(t - delay) if t >= delay else 1.0))
+
+    return survival
+
+
+@pytest.fixture(scope="module", params=sorted(HEDGE_CASES))
+def hedged_run(request):
+    service, law, delay = HEDGE_CASES[request.param]
+    document = mapping(
+        {"p": {"service_time": service, "cost": {"per_call": PER_CALL}}},
+        {"hedged": {"policy": "hedged", "delay": delay, "max_attempts": 2}},
+        arrivals={"process": "poisson", "rate": 10},
+    )
+    d = law.ppf(0.95) if delay == "p95" else float(delay.removesuffix("ms")) / 1000.0
+    result = run(document, "hedged", seed=5, horizon=1200, warmup=10)
+    return request.param, law, d, result
+
+
+def test_hedged_mean_latency_is_that_of_min_x1_d_plus_x2(hedged_run):
+    case, law, delay, result = hedged_run
+    survival = hedged_survival(law, delay)
+    expected = integrate.quad(survival, 0, delay)[0] + integrate.quad(survival, delay, np.inf)[0]
+    latency = result.records[0].latency
+    assert result.records[0].ok.all()
+    assert_within_ci(latency, expected, what=f"hedged mean latency ({case})")
+    # Hedging helps: the mean is below that of a single attempt.
+    assert expected < law.mean()
+
+
+@pytest.mark.parametrize("quantile", [0.5, 0.9, 0.99])
+def test_hedged_latency_quantiles(hedged_run, quantile):
+    case, law, delay, result = hedged_run
+    survival = hedged_survival(law, delay)
+    point = optimize.brentq(lambda t: survival(t) - (1.0 - quantile), 1e-9, 100.0)
+    latency = result.records[0].latency
+    assert_proportion(
+        int(np.count_nonzero(latency <= point)),
+        latency.size,
+        quantile,
+        what=f"hedged P(L <= theoretical p{quantile * 100:g}) ({case})",
+    )
+
+
+def test_hedged_extra_attempts_and_billing(hedged_run):
+    case, law, delay, result = hedged_run
+    calls = int(result.values("components", "api", "calls")[0])
+    sent = int(attempts(result, "p")[0])
+    expected = 0.05 if case.endswith("p95") else float(law.sf(delay))
+    assert_proportion(sent - calls, calls, expected, what=f"hedges per call ({case})")
+    # Every attempt sent is billed, the losers' included.
+    variable = result.values("summary", "cost", "variable")[0]
+    assert variable == pytest.approx(PER_CALL * sent, rel=1e-9)
+
+
+# 3. Circuit breaker ----------------------------------------------------------------------
+
+OUTAGE_AT, OUTAGE_FOR, COOL_DOWN = 1000.25, 600.0, 30.0
+
+
+def breaker_scenario() -> dict[str, Any]:
+    return mapping(
+        {"p1": {"service_time": "10ms"}, "p2": {"service_time": "10ms"}},
+        {
+            "breaker": {
+                "policy": "circuit-breaker",
+                "order": ["p1", "p2"],
+                "window": 20,
+                "failure_ratio": 0.5,
+                "cool_down": COOL_DOWN,
+            },
+            "static": {"policy": "static", "use": {"api": "p1"}},
+        },
+        arrivals={"process": "constant", "rate": 2},
+        events=[{"at": OUTAGE_AT, "provider": "p1", "outage": OUTAGE_FOR}],
+    )
+
+
+def test_circuit_breaker_routes_round_an_outage_and_closes_after_it():
+    document = breaker_scenario()
+    horizon = 3000.0
+    during = {}
+    for name in ("breaker", "static"):
+        strategy, records = simulate_one(document, name, seed=2, horizon=horizon, warmup=0)
+        inside = (records.arrival >= OUTAGE_AT) & (records.arrival < OUTAGE_AT + OUTAGE_FOR)
+        during[name] = records.ok[inside].mean()
+        outside = ~inside
+        assert records.ok[outside].all(), f"{name} failed calls outside the outage"
+    # static sends every call to the dead provider; the breaker fails only the calls
+    # that fill its window (10 of 20) and one half-open probe per cool-down.
+    assert during["static"] == 0.0
+    arrivals = OUTAGE_FOR * 2
+    floor = 1.0 - (10 + OUTAGE_FOR / COOL_DOWN + 1) / arrivals
+    assert during["breaker"] >= floor, during
+    strategy, _ = simulate_one(document, "breaker", seed=2, horizon=horizon, warmup=0)
+    # One trip when the window fills, then one per failed half-open probe.
+    assert strategy.trips > 0
+    assert strategy.trips == pytest.approx(OUTAGE_FOR / COOL_DOWN, abs=2)
+    # After the outage and one cool-down, every call is back on p1.
+    after = run(
+        document, "breaker", seed=2, horizon=horizon, warmup=OUTAGE_AT + OUTAGE_FOR + COOL_DOWN
+    )
+    assert attempts(after, "p2")[0] == 0
+    assert attempts(after, "p1")[0] == after.values("components", "api", "calls")[0] > 0
+    # Over the whole run p2 took at most the calls of the outage and one cool-down.
+    whole = run(document, "breaker", seed=2, horizon=horizon, warmup=0)
+    assert 0 < attempts(whole, "p2")[0] <= (OUTAGE_FOR + COOL_DOWN) * 2
+
+
+# 7. Bandits ------------------------------------------------------------------------------
+
+FAILURE = {"a": 0.25, "b": 0.05}  # a is worse: its expected cost per call is 0.2 higher
+GAP = FAILURE["a"] - FAILURE["b"]  # failure penalty 1, equal prices
+
+
+def bandit_choices(policy: str, replication: int, horizon: float) -> tuple[np.ndarray, ...]:
+    """(time, option) of every choice the bandit makes in one replication."""
+    document = mapping(
+        {
+            name: {"service_time": SERVICE, "failure": p, "cost": {"per_call": 0.01}}
+            for name, p in FAILURE.items()
+        },
+        {policy: {"policy": policy}},
+        slo={"latency": "1s", "failure_penalty": 1.0},
+    )
+    scenario = conductor.load_scenario(document)
+    plan = compile_plan(scenario)
+    strategy = build_strategy(policy, scenario.strategies[policy], plan)
+    log: list[tuple[float, int]] = []
+    choose = strategy.choose
+
+    def logged(component: int, attempt: int, previous: int) -> int:
+        option = choose(component, attempt, previous)
+        log.append((strategy.context.now, option))
+        return option
+
+    strategy.choose = logged
+    simulate(plan, strategy, replication, seed=21, horizon=horizon, warmup=0)
+    times, options = (np.array(column) for column in zip(*log, strict=True))
+    worse = plan.option("api", "a").index
+    assert sum(strategy.pulls) == len(log)
+    return times, options == worse
+
+
+@pytest.mark.parametrize("policy", ["ucb", "thompson"])
+def test_bandit_regret_is_sublinear(policy):
+    horizon = 8000.0
+    for replication in range(3):
+        times, worse = bandit_choices(policy, replication, horizon)
+        first = times < horizon / 2
+        share_first, share_second = worse[first].mean(), worse[~first].mean()
+        regret_first = GAP * worse[first].sum()
+        regret_second = GAP * worse[~first].sum()
+        print(
+            f"[theory] {policy} r{replication}: worse share {share_first:.4f} -> "
+            f"{share_second:.4f}, regret {regret_first:.1f} -> {regret_second:.1f}"
+        )
+        assert share_second < share_first
+        # Linear regret would make the halves equal; logarithmic regret makes the second
+        # half a small fraction of the first (ln 2 / ln(T/2) for UCB).
+        assert regret_second < 0.5 * regret_first
+        # Both options are tried.
+        assert worse.any() and not worse.all()
+
+
+# 8. Common random numbers ----------------------------------------------------------------
+
+EVERY_POLICY = {
+    "static": {"policy": "static", "use": {"*": "internal"}},
+    "cheapest": {"policy": "cheapest"},
+    "fastest": {"policy": "fastest"},
+    "weighted": {"policy": "weighted", "weights": {"inhouse": 1, "vendor": 2}},
+    "failover": {"policy": "failover", "order": ["vendor", "inhouse"], "timeout": "300ms"},
+    "hedged": {"policy": "hedged", "delay": "p90", "max_attempts": 2},
+    "circuit-breaker": {"policy": "circuit-breaker", "order": ["vendor", "inhouse"]},
+    "adaptive": {"policy": "adaptive", "review": "1min", "payback": "1h"},
+    "ucb": {"policy": "ucb"},
+    "thompson": {"policy": "thompson"},
+}
+
+
+def test_every_builtin_policy_sees_the_same_arrivals():
+    assert set(BUILTIN) <= {spec["policy"] for spec in EVERY_POLICY.values()}
+    document = mapping(
+        {
+            "inhouse": {
+                "service_time": {"dist": "exponential", "mean": "100ms"},
+                "capacity": 2,
+                "cost": {"per_hour": 3},
+            },
+            "vendor": {
+                "service_time": {"dist": "lognormal", "median": "50ms", "p99": "500ms"},
+                "failure": 0.05,
+                "cost": {"per_call": 0.001},
+                "switch_in": {"cost": 10, "lead_time": "2min"},
+            },
+        },
+        EVERY_POLICY,
+        providers={
+            "inhouse": {"kind": "internal"},
+            "vendor": {"kind": "external", "outages": {"mtbf": "5min", "mttr": "30s"}},
+        },
+        arrivals={"process": "poisson", "rate": 3},
+        slo={"latency": "200ms", "penalty": 0.01, "failure_penalty": 0.1},
+        events=[
+            {"at": 200, "provider": "vendor", "outage": 60},
+            {"at": 400, "provider": "inhouse", "slowdown": 3, "for": 60},
+            {"at": 500, "provider": "vendor", "price": 2},
+        ],
+    )
+    results = {
+        name: run(document, name, replications=2, seed=8, horizon=700, warmup=60)
+        for name in EVERY_POLICY
+    }
+    reference = results["static"]
+    for name, result in results.items():
+        assert result.values("summary", "requests") == reference.values("summary", "requests"), name
+        for mine, theirs in zip(result.records, reference.records, strict=True):
+            # Records are kept in completion order: compare the arrival instants as sets.
+            np.testing.assert_array_equal(
+                np.sort(mine.arrival), np.sort(theirs.arrival), err_msg=name
+            )
+    # The replications themselves differ.
+    assert not np.array_equal(reference.records[0].arrival, reference.records[1].arrival)
+
+
+# 12. cheapest, fastest, weighted ---------------------------------------------------------
+
+RATE = 2.0  # calls per second at nominal load
+
+
+def declared() -> dict[str, Any]:
+    return mapping(
+        {
+            # M/M/1, μ = 5: ρ = 0.4, latency 1/(μ − λ) = 1/3 s; 20 per hour.
+            "inhouse": {
+                "service_time": {"dist": "exponential", "mean": "200ms"},
+                "capacity": 1,
+                "cost": {"per_hour": 20},
+            },
+            # No queue: latency 0.1 + 0.3 (network) = 0.4 s; 7200 × 0.002 + 3 = 17.4 per hour.
+            "lean": {"service_time": "100ms", "cost": {"per_call": 0.002}},
+            # 7200 × 0.001 + 2 = 9.2 per hour, but ρ = 2 × 0.6 = 1.2: unstable.
+            "overload": {
+                "service_time": {"dist": "exponential", "mean": "600ms"},
+                "capacity": 1,
+                "cost": {"per_call": 0.001, "per_hour": 2},
+            },
+        },
+        {
+            "cheapest": {"policy": "cheapest"},
+            "fastest": {"policy": "fastest"},
+            "weighted": {"policy": "weighted", "weights": {"inhouse": 3, "lean": 1}},
+        },
+        providers={
+            "inhouse": {"kind": "internal"},
+            "lean": {"kind": "external", "network": "300ms", "cost": {"per_hour": 3}},
+        },
+        arrivals={"process": "poisson", "rate": RATE},
+    )
+
+
+def by_hand() -> dict[str, str]:
+    calls = RATE * 3600
+    cost = {"inhouse": 20.0, "lean": calls * 0.002 + 3.0, "overload": calls * 0.001 + 2.0}
+    latency = {"inhouse": 1.0 / (5.0 - RATE), "lean": 0.1 + 0.3, "overload": math.inf}
+    stable = {"inhouse": 0.4 < 1, "lean": True, "overload": RATE * 0.6 < 1}
+    return {
+        "cheapest": min((p for p in cost if stable[p]), key=cost.get),
+        "fastest": min(latency, key=latency.get),
+    }
+
+
+@pytest.mark.parametrize("policy", ["cheapest", "fastest"])
+def test_cheapest_and_fastest_pick_the_hand_computed_option(policy):
+    expected = by_hand()[policy]
+    assert expected == {"cheapest": "lean", "fastest": "inhouse"}[policy]
+    result = run(declared(), policy, seed=3, horizon=300, warmup=0)
+    calls = result.values("components", "api", "calls")[0]
+    assert calls > 0
+    assert attempts(result, expected)[0] == calls
+    scenario = conductor.load_scenario(declared())
+    plan = compile_plan(scenario)
+    assert build_strategy(policy, scenario.strategies[policy], plan).describe() == {
+        "api": expected
+    }
+
+
+def test_weighted_splits_calls_by_weight():
+    result = run(declared(), "weighted", seed=4, horizon=2000, warmup=0)
+    calls = int(result.values("components", "api", "calls")[0])
+    assert attempts(result, "overload")[0] == 0
+    assert attempts(result, "inhouse")[0] + attempts(result, "lean")[0] == calls
+    assert_proportion(int(attempts(result, "inhouse")[0]), calls, 0.75, what="weighted share")
+
+
+# 14. Bad parameters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "path"),
+    [
+        ({"policy": "weighted", "weights": {"nosuch": 1}}, "strategies.bad.weights"),
+        ({"policy": "weighted", "weights": {"lean": -1}}, "strategies.bad.weights.lean"),
+        ({"policy": "hedged", "delay": "p999x"}, "strategies.bad.delay"),
+        ({"policy": "hedged", "max_attempts": 0}, "strategies.bad.max_attempts"),
+        ({"policy": "circuit-breaker", "failure_ratio": 2}, "strategies.bad.failure_ratio"),
+        ({"policy": "circuit-breaker", "order": ["nosuch"]}, "strategies.bad.order"),
+        ({"policy": "failover", "order": ["lean", "nosuch"]}, "strategies.bad.order"),
+        ({"policy": "static", "use": {"nosuch": "lean"}}, "strategies.bad.use.nosuch"),
+        ({"policy": "adaptive", "review": "soon"}, "strategies.bad.review"),
+        ({"policy": "ucb", "explore": 0}, "strategies.bad.explore"),
+        ({"policy": "static", "retries": -1}, "strategies.bad.retries"),
+        ({"policy": "static", "colour": "red"}, "strategies.bad.colour"),
+        ({"policy": "nosuch"}, "strategies.bad.policy"),
+        (
+            {"policy": "failover", "per_component": {"api": {"retries": -1}}},
+            "strategies.bad.per_component.api.retries",
+        ),
+    ],
+)
+def test_bad_parameters_name_their_key_path(spec, path):
+    document = declared()
+    document["strategies"] = {"bad": spec}
+    with pytest.raises(conductor.ScenarioError) as caught:
+        conductor.load_scenario(document)
+    assert caught.value.path is not None
+    assert caught.value.path.startswith(path), (caught.value.path, str(caught.value))
+    if "nosuch" in str(spec):
+        assert "nosuch" in str(caught.value)
