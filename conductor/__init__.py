@@ -8,6 +8,8 @@ The Python API mirrors the command line::
     result.to_dict()["summary"]["latency_s"]["p99"]
     both = conductor.compare(scenario, ["build", "buy"], replications=5)
     both.differences["buy"]["cost_total"]  # paired change against the baseline
+    grid = conductor.sweep("scenarios/checkout.yaml", ["flows.checkout.arrivals.rate=10:50:10"])
+    grid.to_frame()
 """
 
 __version__ = "0.1.0"
@@ -15,6 +17,7 @@ __version__ = "0.1.0"
 from conductor.errors import ConductorError, ScenarioError
 from conductor.experiments.compare import CompareResult, compare
 from conductor.experiments.run import load_scenario, run
+from conductor.experiments.sweep import SweepResult, sweep
 from conductor.metrics.results import RunResult
 
 __all__ = [
@@ -22,8 +25,10 @@ __all__ = [
     "ConductorError",
     "RunResult",
     "ScenarioError",
+    "SweepResult",
     "__version__",
     "compare",
     "load_scenario",
     "run",
+    "sweep",
 ]

@@ -191,6 +191,59 @@ def compare(
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--vary", "vary", multiple=True, required=True, metavar="PATH=SPEC",
+    help="A parameter and its values: 10:100:10, 1,2,5 or 1..1000*7 (one or two).",
+)
+@click.option("--strategy", "-s", "strategies", multiple=True, help="Strategies (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
+@click.option(
+    "--out", type=click.Path(file_okay=False),
+    help="Write sweep.csv, results.json and figures here; rerunning resumes.",
+)
+@click.option(
+    "--format", "formats", multiple=True, type=click.Choice(["png", "svg"]),
+    help="Figure formats (default png; repeatable).",
+)
+@_common
+def sweep(
+    scenario, vary, strategies, as_json, out, formats, replications, horizon, warmup, seed,
+    overrides, workers, scheduler, quiet,
+):
+    """Run strategies over a grid of one or two scenario parameters."""
+    from conductor.experiments.sweep import sweep as run_sweep
+
+    extra = [
+        f"run.{key}={value}"
+        for key, value in (("horizon", horizon), ("warmup", warmup), ("seed", seed))
+        if value is not None
+    ]
+    try:
+        result = run_sweep(
+            scenario, vary, strategies or None, overrides=[*overrides, *extra], out=out,
+            replications=replications, workers=workers, scheduler=scheduler,
+            progress=False if quiet or as_json else None,
+        )
+    except KeyboardInterrupt:
+        if out:
+            click.echo(f"conductor: interrupted; finished points are in {out}", err=True)
+        raise
+    if out:
+        from conductor.plots import write_figures
+
+        write_figures(result.to_dict(), out, formats=formats or ("png",), kind="sweep")
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    from conductor.report.terminal import print_tables, sweep_table
+
+    print_tables([sweep_table(result.rows(), result.paths)])
+    if out and not quiet:
+        click.echo(f"wrote {Path(out) / 'sweep.csv'}, results.json and figures", err=True)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
 def check(scenario, overrides):
     """Validate a scenario and show its composition, nominal load and warnings."""

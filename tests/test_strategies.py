@@ -39,7 +39,7 @@ import conductor
 from conductor.engine.simulation import simulate
 from conductor.plan import compile_plan
 from conductor.strategies.registry import BUILTIN, build_strategy
-from tests.theory import assert_proportion, assert_within_ci
+from tests.theory import assert_proportion, assert_within_ci, t_interval
 
 # Helpers ---------------------------------------------------------------------------------
 
@@ -301,8 +301,9 @@ def bandit_choices(policy: str, replication: int, horizon: float) -> tuple[np.nd
 
 @pytest.mark.parametrize("policy", ["ucb", "thompson"])
 def test_bandit_regret_is_sublinear(policy):
-    horizon = 8000.0
-    for replication in range(3):
+    horizon, replications = 8000.0, 6
+    ratios = []
+    for replication in range(replications):
         times, worse = bandit_choices(policy, replication, horizon)
         first = times < horizon / 2
         share_first, share_second = worse[first].mean(), worse[~first].mean()
@@ -312,12 +313,15 @@ def test_bandit_regret_is_sublinear(policy):
             f"[theory] {policy} r{replication}: worse share {share_first:.4f} -> "
             f"{share_second:.4f}, regret {regret_first:.1f} -> {regret_second:.1f}"
         )
+        assert worse.any(), "the worse option is explored"
         assert share_second < share_first
-        # Linear regret would make the halves equal; logarithmic regret makes the second
-        # half a small fraction of the first (ln 2 / ln(T/2) for UCB).
-        assert regret_second < 0.5 * regret_first
-        # Both options are tried.
-        assert worse.any() and not worse.all()
+        assert regret_second < regret_first
+        ratios.append(regret_second / regret_first)
+    # Linear regret makes the two halves equal (ratio 1); logarithmic regret makes the
+    # second half a small fraction of the first (ln 2 / ln(T/2) asymptotically for UCB).
+    mean, _, high = t_interval(ratios)
+    print(f"[theory] {policy}: regret(T/2..T) / regret(0..T/2) = {mean:.3f}, upper {high:.3f}")
+    assert high < 1.0
 
 
 # 8. Common random numbers ----------------------------------------------------------------
@@ -438,9 +442,7 @@ def test_cheapest_and_fastest_pick_the_hand_computed_option(policy):
     assert attempts(result, expected)[0] == calls
     scenario = conductor.load_scenario(declared())
     plan = compile_plan(scenario)
-    assert build_strategy(policy, scenario.strategies[policy], plan).describe() == {
-        "api": expected
-    }
+    assert build_strategy(policy, scenario.strategies[policy], plan).describe() == {"api": expected}
 
 
 def test_weighted_splits_calls_by_weight():
@@ -457,14 +459,15 @@ def test_weighted_splits_calls_by_weight():
 @pytest.mark.parametrize(
     ("spec", "path"),
     [
-        ({"policy": "weighted", "weights": {"nosuch": 1}}, "strategies.bad.weights"),
+        ({"policy": "weighted", "weights": {"nosuch": 1}}, "strategies.bad.weights.nosuch"),
         ({"policy": "weighted", "weights": {"lean": -1}}, "strategies.bad.weights.lean"),
         ({"policy": "hedged", "delay": "p999x"}, "strategies.bad.delay"),
         ({"policy": "hedged", "max_attempts": 0}, "strategies.bad.max_attempts"),
         ({"policy": "circuit-breaker", "failure_ratio": 2}, "strategies.bad.failure_ratio"),
-        ({"policy": "circuit-breaker", "order": ["nosuch"]}, "strategies.bad.order"),
-        ({"policy": "failover", "order": ["lean", "nosuch"]}, "strategies.bad.order"),
+        ({"policy": "circuit-breaker", "order": ["nosuch"]}, "strategies.bad.order[0]"),
+        ({"policy": "failover", "order": ["lean", "nosuch"]}, "strategies.bad.order[1]"),
         ({"policy": "static", "use": {"nosuch": "lean"}}, "strategies.bad.use.nosuch"),
+        ({"policy": "static", "use": {"api": "nosuch"}}, "strategies.bad.use.api"),
         ({"policy": "adaptive", "review": "soon"}, "strategies.bad.review"),
         ({"policy": "ucb", "explore": 0}, "strategies.bad.explore"),
         ({"policy": "static", "retries": -1}, "strategies.bad.retries"),
@@ -474,6 +477,10 @@ def test_weighted_splits_calls_by_weight():
             {"policy": "failover", "per_component": {"api": {"retries": -1}}},
             "strategies.bad.per_component.api.retries",
         ),
+        (
+            {"policy": "failover", "per_component": {"nosuch": {"retries": 1}}},
+            "strategies.bad.per_component.nosuch",
+        ),
     ],
 )
 def test_bad_parameters_name_their_key_path(spec, path):
@@ -481,7 +488,6 @@ def test_bad_parameters_name_their_key_path(spec, path):
     document["strategies"] = {"bad": spec}
     with pytest.raises(conductor.ScenarioError) as caught:
         conductor.load_scenario(document)
-    assert caught.value.path is not None
-    assert caught.value.path.startswith(path), (caught.value.path, str(caught.value))
+    assert caught.value.path == path, str(caught.value)
     if "nosuch" in str(spec):
         assert "nosuch" in str(caught.value)

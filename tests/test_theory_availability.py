@@ -12,7 +12,9 @@ up, an estimate of A.
 A call of constant service time s succeeds when it finds the provider up (probability A,
 PASTA) and no outage begins during its service (probability e^{−s/MTBF}, the up time
 being exponential and memoryless), so success_rate = A · e^{−s/MTBF}; for s ≪ MTBF this is
-A. Two steps served by two providers with independent outages, in a chain or in parallel
+A. A long call (s = 20 s against MTBF = 100 s) checks the rule that an attempt in
+progress when an outage begins fails: without it the success rate would be A, not
+A e^{−0.2}. Two steps served by two providers with independent outages, in a chain or in parallel
 (AND-join), succeed when both calls do: success_rate = A₁ e^{−s/MTBF₁} · A₂ e^{−s/MTBF₂}
 (in the chain the second call starts s later, but the second provider's state is
 stationary and independent of the first's, so the product form is exact).
@@ -31,25 +33,25 @@ import pytest
 
 from tests.theory import assert_within_ci, scenario, simulate
 
-SERVICE = 0.05  # constant service time (s), infinite servers, no network
+SERVICE = 0.05  # constant service time (s) of the short calls; infinite servers, no network
 RATE = 0.05  # ~10 000 measured requests per replication
 HORIZON = 200000.0
 WARMUP = 1000.0
 REPLICATIONS = 10
 SEED = 3
 
-# (MTBF, MTTR) in seconds
-SINGLE = [(200.0, 20.0), (150.0, 50.0)]
+# (MTBF, MTTR, service time) in seconds
+SINGLE = [(200.0, 20.0, SERVICE), (150.0, 50.0, SERVICE), (100.0, 10.0, 20.0)]
 
 
 def provider(mtbf: float, mttr: float) -> dict:
     return {"kind": "external", "outages": {"mtbf": mtbf, "mttr": mttr}}
 
 
-def single(mtbf: float, mttr: float):
+def single(mtbf: float, mttr: float, service: float):
     mapping = scenario(
         "availability",
-        {"api": {"vendor": {"service_time": SERVICE}}},
+        {"api": {"vendor": {"service_time": service}}},
         {"api": {}},
         RATE,
         providers={"vendor": provider(mtbf, mttr)},
@@ -57,23 +59,23 @@ def single(mtbf: float, mttr: float):
     return simulate(mapping, replications=REPLICATIONS, seed=SEED, horizon=HORIZON, warmup=WARMUP)
 
 
-@pytest.mark.parametrize(("mtbf", "mttr"), SINGLE)
-def test_provider_availability(mtbf, mttr):
-    res = single(mtbf, mttr)
+@pytest.mark.parametrize(("mtbf", "mttr", "service"), SINGLE)
+def test_provider_availability(mtbf, mttr, service):
+    res = single(mtbf, mttr, service)
     assert_within_ci(
         res.values("providers", "vendor", "availability"),
         mtbf / (mtbf + mttr),
-        what=f"availability MTBF={mtbf} MTTR={mttr}",
+        what=f"availability MTBF={mtbf} MTTR={mttr} s={service}",
     )
 
 
-@pytest.mark.parametrize(("mtbf", "mttr"), SINGLE)
-def test_success_rate_under_outages(mtbf, mttr):
-    res = single(mtbf, mttr)
+@pytest.mark.parametrize(("mtbf", "mttr", "service"), SINGLE)
+def test_success_rate_under_outages(mtbf, mttr, service):
+    res = single(mtbf, mttr, service)
     assert_within_ci(
         res.values("summary", "success_rate"),
-        mtbf / (mtbf + mttr) * math.exp(-SERVICE / mtbf),
-        what=f"success rate MTBF={mtbf} MTTR={mttr}",
+        mtbf / (mtbf + mttr) * math.exp(-service / mtbf),
+        what=f"success rate MTBF={mtbf} MTTR={mttr} s={service}",
     )
 
 

@@ -1,21 +1,26 @@
-"""Where units of work run: in this process, or over a local pool of processes.
+"""Where units of work run: in this process, over a local pool, or on a Dask cluster.
 
 A unit is a pure function of its arguments (scenario, strategy, replication), and every
 random stream is seeded from those, so results are the same whatever runs them and in
-whatever order; they are returned in the order of the units.
+whatever order. `completed` yields results as they finish, keeping only a bounded number
+of units in flight, so memory stays flat however many units there are. On Ctrl-C the
+pool's workers are stopped at once; what finished before has already been yielded.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
 from conductor.errors import ConductorError
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+IN_FLIGHT_PER_WORKER = 4
 
 
 def default_workers() -> int:
@@ -31,20 +36,60 @@ def execute(
     scheduler: str | None = None,
     on_done: Callable[[int, R], Any] | None = None,
 ) -> list[R]:
-    """Run `function` over units (in processes when workers > 1, or on a Dask cluster at
-    `scheduler`); results in unit order."""
+    """Run `function` over units and return the results in unit order."""
     units = list(units)
-    workers = default_workers() if workers is None else workers
     results: list[Any] = [None] * len(units)
-    if scheduler:
-        completed = _dask(function, units, scheduler)
-    else:
-        completed = _completed(function, units, min(workers, len(units)))
-    for index, result in completed:
+    for index, result in completed(function, units, workers=workers, scheduler=scheduler):
         results[index] = result
         if on_done is not None:
             on_done(index, result)
     return results
+
+
+def completed(
+    function: Callable[[T], R],
+    units: list[T],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Iterator[tuple[int, R]]:
+    """Yield (unit index, result) as units finish: in this process when workers is 1,
+    over a local process pool, or on the Dask cluster at `scheduler`."""
+    if scheduler:
+        yield from _dask(function, units, scheduler)
+        return
+    workers = default_workers() if workers is None else workers
+    workers = max(1, min(workers, len(units)))
+    if workers == 1:
+        for index, unit in enumerate(units):
+            yield index, function(unit)
+        return
+    yield from _pool(function, units, workers)
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C is the parent's to handle; workers are stopped by it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(function, units, workers) -> Iterator[tuple[int, Any]]:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    pending: dict[Future, int] = {}
+    position = 0
+    try:
+        while position < len(units) or pending:
+            while position < len(units) and len(pending) < workers * IN_FLIGHT_PER_WORKER:
+                pending[pool.submit(function, units[position])] = position
+                position += 1
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=pending.get):
+                yield pending.pop(future), future.result()
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _dask(function, units, address) -> Iterator[tuple[int, Any]]:
@@ -64,20 +109,4 @@ def _dask(function, units, address) -> Iterator[tuple[int, Any]]:
                 yield index[future.key], future.result()
         except BaseException:
             client.cancel(futures)
-            raise
-
-
-def _completed(function, units, workers) -> Iterator[tuple[int, Any]]:
-    if workers <= 1:
-        for index, unit in enumerate(units):
-            yield index, function(unit)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(function, unit): index for index, unit in enumerate(units)}
-        try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
             raise

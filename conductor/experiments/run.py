@@ -63,6 +63,7 @@ class Unit:
     replication: int
     settings: Settings
     keep_records: bool = False
+    keep_timeline: bool = True
 
 
 _plans: dict[str, Plan] = {}
@@ -95,7 +96,7 @@ def run_unit(unit: Unit) -> Outcome:
     )
     return (
         replication_figures(records, plan),
-        replication_timeline(records, plan),
+        replication_timeline(records, plan) if unit.keep_timeline else {},
         records if unit.keep_records else None,
     )
 
@@ -158,7 +159,7 @@ def result_of(
         warmup=settings.warmup,
         currency=scenario.currency,
         runs=[figures for figures, _, _ in outcomes],
-        timelines=[timeline for _, timeline, _ in outcomes],
+        timelines=[timeline for _, timeline, _ in outcomes if timeline],
         records=[records for _, _, records in outcomes if records is not None],
         events=[
             {

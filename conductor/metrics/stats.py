@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import numpy as np
 from scipy import stats as _scipy_stats
 
 
+@cache
 def t_quantile(n: int, level: float = 0.95) -> float:
     """Two-sided Student-t critical value for n observations."""
     return float(_scipy_stats.t.ppf(0.5 + level / 2.0, n - 1))

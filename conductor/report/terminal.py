@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -306,9 +307,37 @@ def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list
     return [flows, options, choices], warnings
 
 
+def sweep_table(rows: list[dict[str, Any]], paths: list[str]) -> Table:
+    """One line per sweep point and strategy: latency, success and cost with intervals."""
+    table = Table(title="Sweep", title_justify="left")
+    for column in [*paths, "strategy", "p95", "p99", "success", "cost total", "cost /h"]:
+        table.add_column(column, justify="left" if column in (*paths, "strategy") else "right")
+
+    def ranged(row, name, show):
+        return cell(
+            {"mean": row[name], "ci95": [row[f"{name}_lo"], row[f"{name}_hi"]]}
+            if math.isfinite(row[f"{name}_lo"])
+            else {"mean": row[name], "ci95": None},
+            show,
+        )
+
+    for row in rows:
+        table.add_row(
+            *(str(row[p]) for p in paths),
+            row["strategy"],
+            ranged(row, "latency_p95_s", seconds),
+            ranged(row, "latency_p99_s", seconds),
+            ranged(row, "success_rate", percent),
+            ranged(row, "cost_total", money),
+            ranged(row, "cost_per_hour", money),
+        )
+    return table
+
+
 def print_tables(tables: list[Table], console: Console | None = None) -> None:
     """Print tables one after another."""
-    console = console or Console()
+    # Off a terminal (a pipe, a file, CI logs) rich would squeeze tables into 80 columns.
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
     for table in tables:
         console.print(table)
 

@@ -1,0 +1,352 @@
+"""Sweeps: the same comparison over a grid of one or two scenario parameters.
+
+`--vary PATH=SPEC` names a dotted key path into the scenario and its values: `10:100:10`
+(a linear range, both ends included), `1,2,5` (a list) or `1..1000*7` (7 log-spaced
+values). A unit suffix shared by every number is kept (`50ms:200ms:50ms`, `10/s:50/s:10/s`).
+Every point of the grid is a scenario with those overrides; every (point, strategy,
+replication) is a unit of work. Finished units are cached under `DIR/.units/`, keyed by
+the point scenario's hash, strategy, replication, run settings and conductor version, so
+an interrupted sweep resumes where it stopped; each point is appended to `sweep.csv`
+(atomically) as soon as its last unit finishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from conductor import __version__
+from conductor.errors import ScenarioError
+from conductor.experiments.executors import completed
+from conductor.experiments.progress import progress_bar
+from conductor.experiments.run import (
+    Settings,
+    Unit,
+    load_scenario,
+    result_of,
+    run_unit,
+    strategy_name,
+)
+from conductor.metrics.results import RunResult, atomic_write, rows_csv
+from conductor.scenario.model import Scenario
+
+# The columns of sweep.csv, each with _lo and _hi beside it: name -> key path.
+COLUMNS = {
+    "requests": ("summary", "requests"),
+    "throughput_rps": ("summary", "throughput_rps"),
+    "success_rate": ("summary", "success_rate"),
+    "latency_mean_s": ("summary", "latency_s", "mean"),
+    "latency_p50_s": ("summary", "latency_s", "p50"),
+    "latency_p90_s": ("summary", "latency_s", "p90"),
+    "latency_p95_s": ("summary", "latency_s", "p95"),
+    "latency_p99_s": ("summary", "latency_s", "p99"),
+    "latency_p999_s": ("summary", "latency_s", "p999"),
+    "slo_attainment": ("summary", "slo_attainment"),
+    "cost_total": ("summary", "cost", "total"),
+    "cost_per_request": ("summary", "cost", "per_request"),
+    "cost_per_hour": ("summary", "cost", "per_hour"),
+    "switches": ("summary", "switches"),
+}
+
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
+
+
+def parse_values(spec: str) -> list[Any]:
+    """The values of a `--vary` SPEC: `a:b:step`, `a,b,c` or `a..b*n`."""
+    spec = spec.strip()
+    if ".." in spec and "*" in spec:
+        bounds, _, count = spec.rpartition("*")
+        low, _, high = bounds.partition("..")
+        (a, b), unit = _numbers([low, high], spec)
+        n = _count(count, spec)
+        if a <= 0 or b <= 0:
+            raise ScenarioError(f"log-spaced values need positive bounds, got '{spec}'")
+        return [_with_unit(v, unit) for v in np.geomspace(a, b, n)]
+    if ":" in spec and "," not in spec:
+        parts = spec.split(":")
+        if len(parts) != 3:
+            raise ScenarioError(f"expected START:STOP:STEP, got '{spec}'")
+        (a, b, step), unit = _numbers(parts, spec)
+        if step <= 0 or b < a:
+            raise ScenarioError(f"expected START <= STOP and STEP > 0, got '{spec}'")
+        count = math.floor((b - a) / step + 1e-9) + 1
+        return [_with_unit(a + i * step, unit) for i in range(count)]
+    values = [v.strip() for v in spec.split(",") if v.strip()]
+    if not values:
+        raise ScenarioError(f"expected values, got '{spec}'")
+    return [_plain(v) for v in values]
+
+
+def _numbers(parts: Sequence[str], spec: str) -> tuple[list[float], str]:
+    numbers, units = [], set()
+    for part in parts:
+        match = _NUMBER.match(part)
+        if not match:
+            raise ScenarioError(f"'{part}' in '{spec}' is not a number")
+        numbers.append(float(match.group(1)))
+        units.add(match.group(2))
+    units.discard("")
+    if len(units) > 1:
+        raise ScenarioError(f"mixed units in '{spec}'")
+    return numbers, units.pop() if units else ""
+
+
+def _count(text: str, spec: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise ScenarioError(f"expected a whole number of values after '*' in '{spec}'") from None
+    if count < 1:
+        raise ScenarioError(f"expected at least one value in '{spec}'")
+    return count
+
+
+def _with_unit(value: float, unit: str) -> Any:
+    value = float(f"{value:.12g}")
+    number = int(value) if value.is_integer() else value
+    return f"{number}{unit}" if unit else number
+
+
+def _plain(text: str) -> Any:
+    match = _NUMBER.match(text)
+    if match and not match.group(2):
+        value = float(match.group(1))
+        return int(value) if value.is_integer() and "." not in text else value
+    return text
+
+
+def parse_vary(items: Iterable[str] | Mapping[str, Any]) -> dict[str, list[Any]]:
+    """`PATH=SPEC` strings (or a mapping of path to SPEC or values) as path -> values."""
+    varied: dict[str, list[Any]] = {}
+    pairs = items.items() if isinstance(items, Mapping) else (_split(i) for i in items)
+    for path, values in pairs:
+        varied[path] = parse_values(values) if isinstance(values, str) else list(values)
+    if not 1 <= len(varied) <= 2:
+        raise ScenarioError("--vary takes one or two parameters")
+    return varied
+
+
+def _split(item: str) -> tuple[str, str]:
+    path, sep, spec = item.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise ScenarioError(f"--vary expects PATH=SPEC, got '{item}'")
+    return path.strip(), spec
+
+
+@dataclass
+class SweepResult:
+    """Each point of a sweep with every strategy's RunResult."""
+
+    paths: list[str]
+    points: list[dict[str, Any]]
+    results: list[dict[str, RunResult]] = field(default_factory=list)
+    complete: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """`{"points": [{"set": {PATH: value}, "strategies": {NAME: run object}}]}`."""
+        return {
+            "paths": self.paths,
+            "complete": self.complete,
+            "points": [
+                {"set": point, "strategies": {n: r.to_dict() for n, r in results.items()}}
+                for point, results in zip(self.points, self.results, strict=True)
+            ],
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows of sweep.csv: a column per PATH, strategy, then each figure with CI."""
+        rows = []
+        for point, results in zip(self.points, self.results, strict=True):
+            for name, result in results.items():
+                rows.append(sweep_row(point, name, result))
+        return rows
+
+    def to_frame(self):
+        """The rows as a pandas DataFrame (the list of rows when pandas is missing)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            return self.rows()
+        return pd.DataFrame(self.rows())
+
+
+def sweep_row(point: Mapping[str, Any], strategy: str, result: RunResult) -> dict[str, Any]:
+    """One row of sweep.csv."""
+    row: dict[str, Any] = {**point, "strategy": strategy}
+    for name, path in COLUMNS.items():
+        stat = result.stat(*path)
+        row[name] = stat["mean"] if stat else math.nan
+        interval = stat["ci95"] if stat and stat["ci95"] else (math.nan, math.nan)
+        row[f"{name}_lo"], row[f"{name}_hi"] = interval
+    return row
+
+
+def unit_key(unit: Unit) -> str:
+    """The cache key of a unit: scenario hash, strategy, replication, settings, version."""
+    settings = unit.settings
+    text = json.dumps(
+        [
+            unit.scenario.sha256,
+            unit.strategy,
+            unit.replication,
+            settings.seed,
+            settings.horizon,
+            settings.warmup,
+            __version__,
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def sweep(
+    scenario: str | Path | Mapping[str, Any],
+    vary: Iterable[str] | Mapping[str, Any],
+    strategies: Sequence[str] | None = None,
+    *,
+    overrides: Iterable[str] = (),
+    out: str | Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    horizon: float | None = None,
+    warmup: float | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = False,
+) -> SweepResult:
+    """Run strategies over a grid of scenario parameters (resuming from `out` if given)."""
+    varied = parse_vary(vary)
+    if isinstance(scenario, Scenario):
+        raise ScenarioError("sweep takes a scenario file or mapping, not a loaded Scenario")
+    base = dict(scenario) if isinstance(scenario, Mapping) else str(scenario)
+    overrides = list(overrides)
+    grid = [
+        dict(zip(varied, values, strict=True)) for values in itertools.product(*varied.values())
+    ]
+    scenarios = [_point_scenario(base, overrides, point) for point in grid]
+    first = scenarios[0]
+    names = list(dict.fromkeys(strategy_name(first, s) for s in strategies or first.strategies))
+    settings = [
+        Settings.of(s, replications=replications, seed=seed, horizon=horizon, warmup=warmup)
+        for s in scenarios
+    ]
+    units = [
+        Unit(s, name, r, setting, keep_timeline=False)
+        for s, setting in zip(scenarios, settings, strict=True)
+        for name in names
+        for r in range(setting.replications)
+    ]
+    point_of = [n for n, s in enumerate(settings) for _ in range(len(names) * s.replications)]
+    left = [len(names) * s.replications for s in settings]
+    folder = Path(out) if out is not None else None
+    cache = _Cache(folder)
+    outcomes: dict[int, Any] = {}
+    finished: dict[int, dict[str, RunResult]] = {}
+
+    def take(index: int, outcome) -> None:
+        outcomes[index] = outcome
+        number = point_of[index]
+        left[number] -= 1
+        if left[number] == 0:
+            mine = [i for i, n in enumerate(point_of) if n == number]
+            finished[number] = {
+                name: result_of(
+                    scenarios[number],
+                    name,
+                    settings[number],
+                    [outcomes.pop(i) for i in mine if units[i].strategy == name],
+                )
+                for name in names
+            }
+
+    for index, unit in enumerate(units):
+        cached = cache.get(unit)
+        if cached is not None:
+            take(index, cached)
+    todo = [i for i in range(len(units)) if i not in outcomes and point_of[i] not in finished]
+    result = SweepResult(paths=list(varied), points=[], complete=False)
+
+    def collect() -> None:
+        numbers = sorted(finished)
+        result.points = [grid[n] for n in numbers]
+        result.results = [finished[n] for n in numbers]
+
+    def write_csv() -> None:
+        if folder is not None:
+            collect()
+            atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
+
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    label = f"sweep {first.name}: {len(grid)} points × {len(names)} strategies"
+    try:
+        with progress_bar(len(todo), label, progress) as advance:
+            stream = completed(
+                run_unit, [units[i] for i in todo], workers=workers, scheduler=scheduler
+            )
+            for position, (figures, _, _) in stream:
+                index = todo[position]
+                cache.put(units[index], figures)
+                before = len(finished)
+                take(index, (figures, {}, None))
+                advance()
+                if len(finished) > before:
+                    write_csv()
+        result.complete = True
+    finally:
+        collect()
+        if folder is not None:
+            atomic_write(folder / "results.json", json.dumps(result.to_dict(), indent=1))
+            atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
+    return result
+
+
+def _point_scenario(base, overrides: list[str], point: Mapping[str, Any]) -> Scenario:
+    try:
+        return load_scenario(base, [*overrides, *(f"{p}={_yaml(v)}" for p, v in point.items())])
+    except ScenarioError as error:
+        where = ", ".join(f"{p}={v}" for p, v in point.items())
+        raise ScenarioError(
+            f"{error.message} (at {where})", file=error.file, path=error.path
+        ) from None
+
+
+def _yaml(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, str) else value
+
+
+class _Cache:
+    """Finished units on disk, one small JSON file each, written atomically."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder / ".units" if folder is not None else None
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def get(self, unit: Unit):
+        if self.folder is None:
+            return None
+        path = self.folder / f"{unit_key(unit)}.json"
+        try:
+            figures = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return ({tuple(k.split("\x1f")): _number(v) for k, v in figures.items()}, {}, None)
+
+    def put(self, unit: Unit, figures) -> None:
+        if self.folder is None:
+            return
+        figures = {"\x1f".join(k): (None if math.isnan(v) else v) for k, v in figures.items()}
+        atomic_write(self.folder / f"{unit_key(unit)}.json", json.dumps(figures))
+
+
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)
