@@ -27,9 +27,11 @@ Columns: ``wall s`` (best of the repeats), ``req/s`` (completed requests per wal
 second), ``x floor`` (wall time over the floor's) and ``events x floor`` (SimPy events
 scheduled per completed request, over the floor's: above 1, conductor schedules more
 events per request; at 1, any gap in wall time is the cost of each event and of the
-Python code around it; Ciw has no SimPy events). The headline ratios are
-``conductor / floor`` (conductor.run over floor: the price of conductor's generality,
-lower is better) and ``ciw / conductor`` (above 1: conductor is faster than Ciw).
+Python code around it; Ciw has no SimPy events). ``cpu s`` and ``cpu x floor`` are the
+same for this process's CPU time (best of the repeats), a second opinion when the
+machine is shared. The headline ratios are ``conductor / floor`` (conductor.run over
+floor: the price of conductor's generality, lower is better) and ``ciw / conductor``
+(above 1: conductor is faster than Ciw).
 
 Run ``python benchmarks/tandem.py --help`` for the options; ``--quick`` is a smoke run.
 """
@@ -224,11 +226,12 @@ def ciw_run(
     return [ind.data_records[-1].exit_date - ind.data_records[0].arrival_date for ind in done]
 
 
-def timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    """Wall seconds of one call and its value."""
+def timed(function: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall seconds and CPU seconds of this process for one call, and its value."""
+    cpu = time.process_time()
     start = time.perf_counter()
     value = function()
-    return time.perf_counter() - start, value
+    return time.perf_counter() - start, time.process_time() - cpu, value
 
 
 # Main -----------------------------------------------------------------------------------
@@ -263,7 +266,7 @@ def conductor_only(scenario, horizon: float, repeat: int, theory: float, load_s:
     """`--conductor-only`: time conductor.run alone (a clean subject for a profiler)."""
     walls = []
     for _ in range(repeat):
-        seconds, result = timed(
+        seconds, _, result = timed(
             lambda: conductor.run(scenario, replications=1, horizon=horizon, warmup=0, workers=1)
         )
         walls.append(seconds)
@@ -295,7 +298,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
 
     mapping = tandem_scenario(k, c, lam, mu, horizon, args.seed)
-    load_s, scenario = timed(lambda: conductor.load_scenario(mapping))
+    load_s, _, scenario = timed(lambda: conductor.load_scenario(mapping))
     if args.conductor_only:
         report = conductor_only(scenario, horizon, args.repeat, theory, load_s)
         if args.json:
@@ -305,35 +308,40 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     names = ("floor", "conductor.run", "conductor engine", "ciw")
     walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
     latencies: dict[str, Any] = {}
     events: dict[str, int | None] = {"ciw": None}
     api_mean = math.nan
     for r in range(args.repeat):
-        seconds, (lat, events["floor"]) = timed(
+        seconds, cpu, (lat, events["floor"]) = timed(
             lambda: floor_run(k, c, lam, mu, horizon, args.seed)
         )
         walls["floor"].append(seconds)
+        cpus["floor"].append(cpu)
         latencies["floor"] = lat
 
-        seconds, result = timed(
+        seconds, cpu, result = timed(
             lambda: conductor.run(scenario, replications=1, horizon=horizon, warmup=0, workers=1)
         )
         walls["conductor.run"].append(seconds)
+        cpus["conductor.run"].append(cpu)
         api_mean = result.runs[0][("summary", "latency_s", "mean")]
         latencies["conductor.run"] = None  # same replication as the engine's: checked below
 
         if r == 0:
-            seconds, (records, count) = timed(lambda: simulate_counting(plan, strategy))
+            seconds, cpu, (records, count) = timed(lambda: simulate_counting(plan, strategy))
             events["conductor engine"] = events["conductor.run"] = count
         else:
-            seconds, records = timed(
+            seconds, cpu, records = timed(
                 lambda: conductor.engine.simulation.simulate(plan, strategy, 0)
             )
         walls["conductor engine"].append(seconds)
+        cpus["conductor engine"].append(cpu)
         latencies["conductor engine"] = records.latency
 
-        seconds, lat = timed(lambda: ciw_run(k, c, lam, mu, horizon, args.seed))
+        seconds, cpu, lat = timed(lambda: ciw_run(k, c, lam, mu, horizon, args.seed))
         walls["ciw"].append(seconds)
+        cpus["ciw"].append(cpu)
         latencies["ciw"] = lat
         print(
             f"  run {r + 1}/{args.repeat}: "
@@ -344,6 +352,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows: dict[str, dict[str, Any]] = {}
     engine_mean, engine_se = batch_means(latencies["conductor engine"])
     floor_wall = min(walls["floor"])
+    floor_cpu = min(cpus["floor"])
     for name in names:
         if name == "conductor.run":
             mean, se, done = api_mean, engine_se, len(latencies["conductor engine"])
@@ -355,9 +364,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rows[name] = {
             "wall_s": wall,
             "walls_s": walls[name],
+            "cpu_s": min(cpus[name]),
+            "cpus_s": cpus[name],
             "requests": done,
             "requests_per_s": done / wall,
             "x_floor": wall / floor_wall,
+            "cpu_x_floor": min(cpus[name]) / floor_cpu,
             "events": count,
             "events_per_request": count / done if count else None,
             "mean_latency_s": mean,
@@ -373,12 +385,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         row["events_x_floor"] = per_request / floor_per_request if per_request else None
 
     print()
-    print(f"{'engine':<18}{'wall s':>9}{'req/s':>10}{'x floor':>9}{'events x floor':>16}")
+    print(
+        f"{'engine':<18}{'wall s':>9}{'req/s':>10}{'x floor':>9}{'events x floor':>16}"
+        f"{'cpu s':>9}{'cpu x floor':>13}"
+    )
     for name, row in rows.items():
         ev = f"{row['events_x_floor']:.2f}" if row["events_x_floor"] is not None else "n/a"
         print(
             f"{name:<18}{row['wall_s']:>9.3f}{row['requests_per_s']:>10.0f}"
-            f"{row['x_floor']:>9.2f}{ev:>16}"
+            f"{row['x_floor']:>9.2f}{ev:>16}{row['cpu_s']:>9.3f}{row['cpu_x_floor']:>13.2f}"
         )
     print(f"(conductor load_scenario, excluded above: {load_s * 1000:.1f} ms)")
     counted = [n for n in ("floor", "conductor engine") if rows[n]["events"]]
@@ -402,12 +417,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "conductor_over_floor": rows["conductor.run"]["wall_s"] / floor_wall,
         "engine_over_floor": rows["conductor engine"]["wall_s"] / floor_wall,
         "ciw_over_conductor": rows["ciw"]["wall_s"] / rows["conductor.run"]["wall_s"],
+        "cpu_conductor_over_floor": rows["conductor.run"]["cpu_s"] / floor_cpu,
+        "cpu_ciw_over_conductor": rows["ciw"]["cpu_s"] / rows["conductor.run"]["cpu_s"],
     }
     rss = peak_rss_mb()
     print()
     print(f"conductor / floor: {ratios['conductor_over_floor']:.2f}x", end="")
     print(f"   (engine alone: {ratios['engine_over_floor']:.2f}x)")
     print(f"ciw / conductor:   {ratios['ciw_over_conductor']:.2f}x")
+    print(
+        f"same on CPU time:  conductor / floor {ratios['cpu_conductor_over_floor']:.2f}x, "
+        f"ciw / conductor {ratios['cpu_ciw_over_conductor']:.2f}x"
+    )
     print(f"peak RSS: {rss:.1f} MB")
 
     report = {

@@ -192,23 +192,43 @@ def compare(
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
-    "--vary", "vary", multiple=True, required=True, metavar="PATH=SPEC",
+    "--vary",
+    "vary",
+    multiple=True,
+    required=True,
+    metavar="PATH=SPEC",
     help="A parameter and its values: 10:100:10, 1,2,5 or 1..1000*7 (one or two).",
 )
 @click.option("--strategy", "-s", "strategies", multiple=True, help="Strategies (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
 @click.option(
-    "--out", type=click.Path(file_okay=False),
+    "--out",
+    type=click.Path(file_okay=False),
     help="Write sweep.csv, results.json and figures here; rerunning resumes.",
 )
 @click.option(
-    "--format", "formats", multiple=True, type=click.Choice(["png", "svg"]),
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["png", "svg"]),
     help="Figure formats (default png; repeatable).",
 )
 @_common
 def sweep(
-    scenario, vary, strategies, as_json, out, formats, replications, horizon, warmup, seed,
-    overrides, workers, scheduler, quiet,
+    scenario,
+    vary,
+    strategies,
+    as_json,
+    out,
+    formats,
+    replications,
+    horizon,
+    warmup,
+    seed,
+    overrides,
+    workers,
+    scheduler,
+    quiet,
 ):
     """Run strategies over a grid of one or two scenario parameters."""
     from conductor.experiments.sweep import sweep as run_sweep
@@ -220,8 +240,14 @@ def sweep(
     ]
     try:
         result = run_sweep(
-            scenario, vary, strategies or None, overrides=[*overrides, *extra], out=out,
-            replications=replications, workers=workers, scheduler=scheduler,
+            scenario,
+            vary,
+            strategies or None,
+            overrides=[*overrides, *extra],
+            out=out,
+            replications=replications,
+            workers=workers,
+            scheduler=scheduler,
             progress=False if quiet or as_json else None,
         )
     except KeyboardInterrupt:

@@ -287,3 +287,30 @@ def test_status_quo_migration_pays_once_and_serves_after_the_lead_time(status_qu
         other = "a" if wanted == "b" else "b"
         assert len(served[other]) == 0
         assert served[wanted].min() == 0.0
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"policy": "weighted", "weights": {"b": 1}},
+        {"policy": "failover", "order": ["b"]},
+    ],
+    ids=["weighted", "failover"],
+)
+def test_no_call_is_served_by_an_option_in_its_lead_time(spec):
+    """A multi-sourcing policy moving off the status quo: until b's lead time has passed
+    b cannot serve, and no other component's option may take the calls in its place."""
+    document = scenario(
+        status_quo={"api": "a"},
+        b={"switch_in": {"cost": STATUS_QUO_COST, "lead_time": STATUS_QUO_LEAD}},
+    )
+    # A second component, last in the plan, that the flow never calls.
+    document["providers"]["z"] = {"kind": "internal"}
+    document["components"]["unused"] = {"options": {"z": {"service_time": 0.7}}}
+    document["strategies"] = {"multi": spec}
+    _, records, figures = simulate_one(document, "multi", horizon=4 * HOUR)
+    assert figures["components", "unused", "calls"] == 0
+    assert records.attempts[2] == 0, "calls of api were sent to unused@z"
+    assert figures["summary", "cost", "switching"] == STATUS_QUO_COST
+    b_served = records.arrival[records.ok & np.isclose(records.latency, SERVICE["b"])]
+    assert b_served.min() >= STATUS_QUO_LEAD

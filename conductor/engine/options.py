@@ -44,6 +44,7 @@ class OptionServer:
     """One option during a replication, with its counters over the measured window."""
 
     __slots__ = (
+        "buffer",
         "burst",
         "busy",
         "capacity",
@@ -89,6 +90,7 @@ class OptionServer:
         self.resource = simpy.Resource(env, plan.capacity) if plan.capacity else None
         self.queue = plan.queue
         self.service = streams.draws(f"service/{plan.name}", plan.service)
+        self.buffer = self.service.buffer
         network = provider.plan.network
         self.network = (
             streams.draws(f"network/{network_name}", network, 0.5) if network is not None else None
@@ -119,14 +121,16 @@ class OptionServer:
         env = self.env
         provider = self.provider
         if measured is not None:
-            measured.attempts[self.index] += 1
-        if provider.down or provider.exited:
-            if measured is not None:
+            index = self.index
+            measured.attempts[index] += 1
+            if provider.down:  # an exit leaves the provider down for good
                 self.outage_failures += 1
-            return OUTAGE
-        if measured is not None:
-            measured.spend[self.index] += self.per_call * provider.price
+                return OUTAGE
+            if self.per_call:
+                measured.spend[index] += self.per_call * provider.price
             self.stamps.append(env.now)
+        elif provider.down:
+            return OUTAGE
         epoch = provider.epoch
         network = self.network
         if network is not None:
@@ -165,7 +169,8 @@ class OptionServer:
             if measured is not None:
                 self.wait += start - arrived
                 self.waits += 1
-        yield env.timeout(self.service() * provider.slow)
+        buffer = self.buffer
+        yield env.timeout((buffer.pop() if buffer else self.service.refill()) * provider.slow)
         end = env.now
         if resource is not None:
             resource.release(request)
@@ -176,7 +181,7 @@ class OptionServer:
         failed = self.uniform is not None and self.uniform() < self.failure
         if network is not None:
             yield env.timeout(network() * provider.slow)
-        if provider.epoch != epoch or provider.down or provider.exited:
+        if provider.epoch != epoch:
             if measured is not None:
                 self.outage_failures += 1
             return OUTAGE

@@ -41,6 +41,7 @@ class Portfolio:
         self.ready_at = [float("inf")] * count
         self.is_engaged = [False] * count
         self.current = [-1] * len(plan.components)
+        self.pending = [-1] * len(plan.components)  # option being switched to, if any
         self.starting = True
         self.accrued_to = 0.0
         self.fixed_by_option = np.zeros(count)
@@ -91,12 +92,13 @@ class Portfolio:
         """Make `option` the component's current option: engage it, keep the old one serving
         through the lead time, then disengage the old one as soon as its min_term allows."""
         old = self.current[component]
-        if old == option:
+        if old == option or self.pending[component] == option:
             return
         self.engage(option)
         if self.serving(option):
             self._hand_over(component, old, option)
         else:
+            self.pending[component] = option
             self.env.process(self._after_lead_time(component, old, option))
 
     def _after_lead_time(self, component: int, old: int, new: int):
@@ -106,6 +108,7 @@ class Portfolio:
 
     def _hand_over(self, component: int, old: int, new: int) -> None:
         self.current[component] = new
+        self.pending[component] = -1
         if old >= 0 and old != new and not self.disengage(old):
             self.env.process(self._release_after_term(component, old))
 

@@ -65,6 +65,21 @@ class Executor:
             ]
             for flow in plan.flows
         ]
+        # Per chain flow, what each step needs, flattened for the hot loop.
+        self.chains = [
+            tuple(
+                (
+                    step.component,
+                    range(step.calls),
+                    self.branches[flow.index][step.index],
+                    step.probability,
+                    step.optional,
+                    self.simple[step.component],
+                )
+                for step in flow.steps
+            )
+            for flow in plan.flows
+        ]
         self.jitter = [streams.uniforms(f"jitter/{c.name}") for c in plan.components]
         self.retry_tokens = [
             p.retry_budget * 10.0 + 1.0 if p.retry_budget is not None else 0.0
@@ -100,28 +115,25 @@ class Executor:
         env = self.env
         arrival = env.now
         measured = self.tallies[flow.index] if arrival >= self.warmup else None
-        branches = self.branches[flow.index]
-        simple = self.simple
         servers = self.servers
         choose = self.strategy.choose
+        calls = self.calls
         ok = True
-        for step in flow.steps:
-            if branches[step.index] is not None and branches[step.index]() >= step.probability:
+        for component, repeat, branch, probability, optional, simple in self.chains[flow.index]:
+            if branch is not None and branch() >= probability:
                 continue
-            component = step.component
-            for _ in range(step.calls):
-                if simple[component]:
-                    server = servers[choose(component, 0, -1)]
+            for _ in repeat:
+                if simple:
                     if measured is not None:
-                        self.calls[component] += 1
-                    done = (yield from server.attempt(measured)) == OK
+                        calls[component] += 1
+                    done = (yield from servers[choose(component, 0, -1)].attempt(measured)) == OK
                     if not done and measured is not None:
                         self.failed_calls[component] += 1
                 else:
                     done = yield from self.call(component, measured)
                 if not done:
                     break
-            if not done and not step.optional:
+            if not done and not optional:
                 ok = False
                 break
         self.finish(flow, arrival, ok, measured is not None)

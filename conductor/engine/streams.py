@@ -33,24 +33,28 @@ def generator(seed: int, replication: int, name: str) -> np.random.Generator:
 class Draws:
     """Variates of one distribution from one stream, drawn a block at a time."""
 
-    __slots__ = ("_buffer", "_distribution", "_rng", "_scale")
+    __slots__ = ("_distribution", "_rng", "_scale", "buffer")
 
     def __init__(self, distribution: Distribution, rng: np.random.Generator, scale: float = 1.0):
         self._distribution = distribution
         self._rng = rng
         self._scale = scale
-        self._buffer: list[float] = []
+        # Hot loops may pop from this list directly, calling refill() when it is empty.
+        self.buffer: list[float] = []
 
     def __call__(self) -> float:
         """The next variate."""
-        buffer = self._buffer
-        if not buffer:
-            block = self._distribution.sample(self._rng, BLOCK)
-            if self._scale != 1.0:
-                block = block * self._scale
-            # Reversed so that pop() hands the values out in drawn order.
-            buffer.extend(block[::-1].tolist())
-        return buffer.pop()
+        buffer = self.buffer
+        return buffer.pop() if buffer else self.refill()
+
+    def refill(self) -> float:
+        """Draw the next block and return its first variate."""
+        block = self._distribution.sample(self._rng, BLOCK)
+        if self._scale != 1.0:
+            block = block * self._scale
+        # Reversed so that pop() hands the values out in drawn order.
+        self.buffer.extend(block[::-1].tolist())
+        return self.buffer.pop()
 
 
 class Uniforms:

@@ -100,8 +100,8 @@ class Adaptive(SingleSourcing):
         for component in self.plan.components:
             index = component.index
             current = context.current[index]
-            if current < 0 or not context.serving(current):
-                continue  # a migration is under way
+            if current < 0 or context.pending[index] >= 0:
+                continue  # nothing to compare with, or a migration is under way
             observed_calls = sum(self.attempts[o] for o in component.options) / hours
             calls = observed_calls if observed_calls > 0 else self.nominal[index]
             costs = {o: self.cost(o, calls, context.price(o)) for o in self.candidates(index)}

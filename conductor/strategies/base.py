@@ -81,6 +81,7 @@ class Context(Protocol):
 
     now: float
     current: list[int]  # per component: the option a single-sourcing policy routes to
+    pending: list[int]  # per component: the option a migration is heading for, or -1
 
     def migrate(self, component: int, option: int) -> None:
         """Make an option the component's current one (switch-in, lead time, min_term)."""
@@ -205,12 +206,14 @@ class Strategy:
                     break
         return tuple(chosen) or options[:1]
 
-    def check_providers(self, names: list[str], key: str) -> None:
-        """Raise ScenarioError when a name is neither a provider nor internal/external."""
+    def check_providers(self, names: list[str] | dict[str, Any], key: str) -> None:
+        """Raise ScenarioError when a name (a list item or a mapping key) is neither a
+        provider nor internal/external."""
         known = {p.name for p in self.plan.providers} | {"internal", "external"}
         for index, name in enumerate(names):
             if name not in known:
+                where = f"{key}.{name}" if isinstance(names, dict) else f"{key}[{index}]"
                 raise ScenarioError(
                     f"unknown provider '{name}' (expected one of: {', '.join(sorted(known))})",
-                    path=f"{key}[{index}]",
+                    path=where,
                 )

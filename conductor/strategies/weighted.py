@@ -32,7 +32,7 @@ class Weighted(Strategy):
 
     def __init__(self, params: WeightedParams, plan, name: str = ""):
         super().__init__(params, plan, name)
-        self.check_providers(list(params.weights), "weights")
+        self.check_providers(params.weights, "weights")
         self.split: list[tuple[tuple[int, ...], tuple[float, ...]]] = []
         for component, params_c in zip(plan.components, self.component_params, strict=True):
             options, weights = [], []

@@ -1,0 +1,228 @@
+"""What each strategy costs, and the trade-off between cost and tail latency.
+
+**Cost breakdown.** One stacked bar per strategy (cheapest first) of the mean total cost
+over the measured window: variable (per-call fees), fixed (per-hour prices of engaged
+options and supplier management), switching (one-time switch-in costs) and penalty (the
+business cost of SLO misses and failed requests). The number above a bar is its total. A
+tall red segment means the strategy saves on IT spend but pays for it in lost business.
+
+**Pareto front.** Each strategy is a point at (mean total cost, mean p99 latency), with
+its 95 % intervals as thin whiskers; both are better lower-left. The strategies on the
+front are joined by a step line: none of them is beaten on both figures by another.
+Faded points are dominated: some strategy is at least as cheap and as fast. The choice
+along the front is a business trade-off. Strategies with identical results share a label.
+Note that p99 covers successful requests only: check the failure rate beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from conductor.plots.style import (
+    COST_COLORS,
+    as_dict,
+    currency_of,
+    get,
+    interval,
+    latency_axis,
+    legend_outside,
+    mean,
+    money_axis,
+    money_text,
+    new_axes,
+    no_data,
+    runs_of,
+    strategy_colors,
+    titled,
+    wide_span,
+)
+
+PARTS = ("variable", "fixed", "switching", "penalty")
+LABELS = {
+    "variable": "variable (per call)",
+    "fixed": "fixed (per hour)",
+    "switching": "switching",
+    "penalty": "SLO penalties",
+}
+
+
+def ranked_names(result: dict[str, Any]) -> list[str]:
+    """Strategy names in the compare result's ranking (cheapest first), else declared order."""
+    runs = runs_of(result)
+    ranking = [name for name in result.get("ranking") or () if name in runs]
+    return ranking + [name for name in runs if name not in ranking]
+
+
+def cost_breakdown(result: Any, ax: Axes | None = None) -> Axes:
+    """Stacked bars per strategy of variable, fixed, switching and penalty cost (means)."""
+    result = as_dict(result)
+    runs = runs_of(result)
+    names = ranked_names(result)
+    ax = new_axes(ax, (max(6.0, 1.0 + 0.9 * len(names)), 4.2))
+    currency = currency_of(result)
+    bottoms = np.zeros(len(names))
+    x = np.arange(len(names))
+    for part in PARTS:
+        values = np.array([mean(get(runs[n], "summary", "cost", part)) for n in names])
+        values = np.nan_to_num(values)
+        label = LABELS[part] + ("" if values.any() else " (none)")
+        ax.bar(x, values, 0.65, bottom=bottoms, color=COST_COLORS[part], label=label)
+        bottoms += values
+    ax.set_title(titled(runs, "Cost over the measured window, by part (means)"))
+    if not len(names):
+        return no_data(ax, "strategies")
+    for position, name in enumerate(names):
+        total = mean(get(runs[name], "summary", "cost", "total"))
+        shown = total if math.isfinite(total) else bottoms[position]
+        ax.annotate(
+            money_text(shown),
+            (position, bottoms[position]),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
+    ax.set_xticks(
+        x, names, rotation=30 if len(names) > 5 else 0, ha="right" if len(names) > 5 else "center"
+    )
+    ax.set_xlabel("strategy (cheapest first)")
+    money_axis(ax.yaxis, currency)
+    ax.set_ylabel(f"total cost ({currency})")
+    ax.set_ylim(0, max(bottoms.max(initial=0.0), 1e-9) * 1.12)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    legend_outside(ax, "cost part")
+    return ax
+
+
+def pareto(result: Any, ax: Axes | None = None) -> Axes:
+    """Total cost against p99 per strategy, the front as a step line, dominated faded."""
+    ax = new_axes(ax, (7.5, 4.6))
+    result = as_dict(result)
+    runs = runs_of(result)
+    colors = strategy_colors(runs)
+    currency = currency_of(result)
+    points = {}
+    for name, run in runs.items():
+        cost, p99 = get(run, "summary", "cost", "total"), get(run, "summary", "latency_s", "p99")
+        if math.isfinite(mean(cost)) and math.isfinite(mean(p99)):
+            points[name] = (mean(cost), mean(p99), interval(cost), interval(p99))
+    ax.set_title(titled(runs, "Cost against tail latency (lower-left is better)"))
+    if not points:
+        return no_data(ax, "strategy with both a cost and a p99")
+    front = [n for n in result.get("pareto") or front_of(points) if n in points]
+    for name, (cost, p99, cost_ci, p99_ci) in points.items():
+        alpha = 1.0 if name in front else 0.35
+        xerr = _errors(cost, cost_ci)
+        yerr = _errors(p99, p99_ci)
+        ax.errorbar(
+            cost,
+            p99,
+            xerr=xerr,
+            yerr=yerr,
+            fmt="none",
+            ecolor=colors[name],
+            alpha=alpha * 0.6,
+            lw=0.8,
+        )
+        ax.scatter(
+            [cost],
+            [p99],
+            s=70 if name in front else 45,
+            color=colors[name],
+            alpha=alpha,
+            edgecolors="black" if name in front else "none",
+            linewidths=0.8,
+            zorder=3,
+            label=name,
+        )
+    if front:
+        ordered = sorted(front, key=lambda n: points[n][0])
+        ax.step(
+            [points[n][0] for n in ordered],
+            [points[n][1] for n in ordered],
+            where="post",
+            color="#444444",
+            linestyle="--",
+            linewidth=1.0,
+            zorder=2,
+            label="Pareto front",
+        )
+    costs = [p[0] for p in points.values()]
+    if wide_span(costs):
+        ax.set_xscale("log")
+        ax.set_xlabel(f"total cost over the window ({currency}, log scale)")
+    else:
+        ax.set_xlabel(f"total cost over the window ({currency})")
+    money_axis(ax.xaxis, currency)
+    latency_axis(ax.yaxis)
+    ax.set_ylabel("p99 latency of successful requests")
+    ax.margins(0.12)
+    ax.grid(True, alpha=0.3)
+    _label_points(ax, {n: p[:2] for n, p in points.items()}, front)
+    legend_outside(ax, "strategy (faded: dominated)")
+    return ax
+
+
+def front_of(points: dict[str, tuple]) -> list[str]:
+    """Names not dominated on (cost, p99), both minimised."""
+
+    def dominates(a: tuple, b: tuple) -> bool:
+        return a[0] <= b[0] and a[1] <= b[1] and (a[0] < b[0] or a[1] < b[1])
+
+    return [n for n, p in points.items() if not any(dominates(q, p) for q in points.values())]
+
+
+def _errors(value: float, bounds: tuple[float, float]) -> list[list[float]] | None:
+    """Asymmetric error bar lengths from an interval, or None when unknown."""
+    low, high = bounds
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    return [[max(value - low, 0.0)], [max(high - value, 0.0)]]
+
+
+def _label_points(ax: Axes, points: dict[str, tuple[float, float]], front: list[str]) -> None:
+    """Label every point; points within a few pixels share one label; labels avoid each other."""
+    ax.autoscale_view()
+    to_pixels = ax.transData.transform
+    groups: list[tuple[list[str], np.ndarray]] = []
+    for name, xy in points.items():
+        pixel = to_pixels(xy)
+        for names, where in groups:
+            if np.hypot(*(where - pixel)) < 4:
+                names.append(name)
+                break
+        else:
+            groups.append(([name], pixel))
+    placed: list[tuple[float, float, float, float]] = []
+    scale = ax.figure.dpi / 72.0
+    offsets = [(7, 5), (7, -13), (-7, 5), (-7, -13), (7, 17), (7, -25), (-7, 17), (-7, -25)]
+    for names, (px, py) in sorted(groups, key=lambda g: (g[1][0], -g[1][1])):
+        text = " = ".join(names)
+        width, height = len(text) * 8.3 * 0.6 * scale, 8.3 * 1.3 * scale
+        for dx, dy in offsets:
+            left = px + dx * scale - (width if dx < 0 else 0.0)
+            box = (left, py + dy * scale, left + width, py + dy * scale + height)
+            if not any(_overlap(box, other) for other in placed):
+                break
+        placed.append(box)
+        ax.annotate(
+            text,
+            points[names[0]],
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="right" if dx < 0 else "left",
+            va="bottom",
+            fontsize="small",
+            alpha=1.0 if any(n in front for n in names) else 0.6,
+        )
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two pixel boxes (left, bottom, right, top) intersect."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

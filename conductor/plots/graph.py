@@ -1,0 +1,220 @@
+"""The composition: each flow's DAG of steps, and who serves each step.
+
+Steps run left to right in layers (a step's layer is its longest chain of predecessors,
+networkx's topological generations), so everything in one column can run in parallel
+and an arrow means "waits for". Each flow is one band. A box reads `step`, then
+`component@provider` for the option that serves it; its colour says whether that option
+is internal (blue) or external (orange), and the fill intensity its utilisation: pale is
+idle, saturated is at or over capacity (a box at 100 % is a queue that never drains).
+Dashed boxes are optional steps; a percentage after a step is its probability of running.
+
+Utilisation comes from queueing theory at nominal load (conductor.nominal) unless a run
+object is given, in which case the measured utilisation of each component's main option
+(the one with the largest share of attempts) is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from conductor.plan import Plan, compile_plan
+from conductor.plots.style import DPI, KIND_COLORS, get, mean
+
+
+def served_by_strategy(scenario: Any, plan: Plan, strategy: str | None = None) -> dict[str, str]:
+    """Component -> the provider a strategy starts with (the first it names), by declaration."""
+    from conductor.strategies.registry import build_strategy
+
+    name = strategy or next(iter(scenario.strategies))
+    described = build_strategy(name, scenario.strategies[name], plan).describe()
+    serving = {}
+    for component in plan.components:
+        names = [plan.providers[plan.options[o].provider].name for o in component.options]
+        text = described.get(component.name, "")
+        found = [(m.start(), n) for n in names if (m := re.search(rf"\b{re.escape(n)}\b", text))]
+        serving[component.name] = min(found)[1] if found else names[0]
+    return serving
+
+
+def served_by_run(run: Mapping[str, Any]) -> dict[str, str]:
+    """Component -> the provider with the largest share of its attempts in a run object."""
+    serving = {}
+    for component, figures in (run.get("components") or {}).items():
+        shares = {p: mean(o.get("share")) for p, o in (figures.get("by_option") or {}).items()}
+        shares = {p: s for p, s in shares.items() if s == s}
+        if shares:
+            serving[component] = max(shares, key=shares.__getitem__)
+    return serving
+
+
+def composition_graph(
+    plan: Plan | Any,
+    ax: Axes | None = None,
+    utilisation: Mapping[str, Any] | None = None,
+    *,
+    serving: Mapping[str, str] | None = None,
+    strategy: str | None = None,
+) -> Axes:
+    """Each flow's DAG, layers left to right, boxes coloured internal/external by utilisation.
+
+    `utilisation` is a run object (measured, by each component's main option) or a mapping
+    of option name ('component@provider') to utilisation; by default, nominal estimates.
+    `serving` maps component -> provider (default: from the run object, else the first
+    declared option); `strategy` only names it in the title.
+    """
+    if not isinstance(plan, Plan):
+        plan = compile_plan(plan)
+    run = utilisation if utilisation is not None and "components" in utilisation else None
+    serving = dict(serving or (served_by_run(run) if run is not None else {}))
+    levels = _utilisations(plan, serving, run, utilisation)
+    layouts = [_layout(flow) for flow in plan.flows]
+    columns = max((max(x for x, _ in pos.values()) + 1 for pos in layouts if pos), default=1)
+    heights = [max((-y for _, y in pos.values()), default=0) + 1 for pos in layouts]
+    if ax is None:
+        size = (2.6 * columns + 3.2, 1.1 * sum(heights) + 0.6 * len(heights) + 1.0)
+        ax = Figure(figsize=size, dpi=DPI, layout="constrained").add_subplot()
+    offset = 0.0
+    for flow, pos, height in zip(plan.flows, layouts, heights, strict=True):
+        boxes = {}
+        for step in flow.steps:
+            x, y = pos[step.index]
+            component = plan.components[step.component]
+            provider = serving.get(component.name) or _first_provider(plan, component)
+            option = plan.option(component.name, provider)
+            color = KIND_COLORS["internal" if option.internal else "external"]
+            level = levels.get(option.name)
+            fill = _blend(color, 0.12 + 0.78 * min(max(level or 0.0, 0.0), 1.0))
+            boxes[step.index] = ax.text(
+                x,
+                y - offset,
+                _label(step, component.name, provider, level, option.capacity),
+                ha="center",
+                va="center",
+                fontsize="small",
+                color="white" if _dark(fill) else "black",
+                bbox={
+                    "boxstyle": "round,pad=0.5",
+                    "fc": fill,
+                    "ec": color,
+                    "lw": 1.6,
+                    "ls": "--" if step.optional else "-",
+                },
+                zorder=3,
+            )
+        for step in flow.steps:
+            for before in step.after:
+                ax.annotate(
+                    "",
+                    xy=_shift(pos[step.index], offset),
+                    xytext=_shift(pos[before], offset),
+                    arrowprops={
+                        "arrowstyle": "-|>",
+                        "color": "#555555",
+                        "lw": 1.1,
+                        "patchA": boxes[before].get_bbox_patch(),
+                        "patchB": boxes[step.index].get_bbox_patch(),
+                        "shrinkA": 3,
+                        "shrinkB": 3,
+                    },
+                    zorder=2,
+                )
+        ax.text(-0.55, 0.6 - offset, f"flow {flow.name}", fontweight="bold", ha="left")
+        offset += height + 0.6
+    ax.set_xlim(-0.6, columns - 0.4)
+    ax.set_ylim(-offset + 0.2, 1.0)
+    ax.set_axis_off()
+    source = "measured" if run is not None else "nominal load" if utilisation is None else "given"
+    ax.set_title(
+        f"Composition of {plan.name}"
+        + (f" as served by strategy {strategy}" if strategy else "")
+        + f" (fill: utilisation, {source})"
+    )
+    ax.legend(
+        handles=[
+            Patch(
+                fc=_blend(KIND_COLORS["internal"], 0.5),
+                ec=KIND_COLORS["internal"],
+                label="internal option",
+            ),
+            Patch(
+                fc=_blend(KIND_COLORS["external"], 0.5),
+                ec=KIND_COLORS["external"],
+                label="external option",
+            ),
+            Patch(fc=_blend("#777777", 0.12), ec="#777777", label="pale: idle"),
+            Patch(fc=_blend("#777777", 0.9), ec="#777777", label="deep: at capacity"),
+            Patch(fc="white", ec="#777777", ls="--", label="optional step"),
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize="small",
+        frameon=True,
+    )
+    return ax
+
+
+def _layout(flow) -> dict[int, tuple[float, float]]:
+    """Step index -> (layer, row) with rows centred in each layer."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(step.index for step in flow.steps)
+    graph.add_edges_from((before, step.index) for step in flow.steps for before in step.after)
+    layers = [sorted(layer) for layer in nx.topological_generations(graph)]
+    widest = max((len(layer) for layer in layers), default=1)
+    return {
+        node: (float(x), -(row + (widest - len(layer)) / 2.0))
+        for x, layer in enumerate(layers)
+        for row, node in enumerate(layer)
+    }
+
+
+def _shift(position: tuple[float, float], offset: float) -> tuple[float, float]:
+    return position[0], position[1] - offset
+
+
+def _utilisations(plan: Plan, serving, run, given) -> dict[str, float]:
+    """Option name -> utilisation: measured from a run, given, or nominal."""
+    if run is not None:
+        return {
+            f"{c}@{p}": mean(get(run, "components", c, "by_option", p, "utilization"))
+            for c, p in serving.items()
+        }
+    if given is not None:
+        return {str(k): float(v) for k, v in given.items()}
+    from conductor.nominal import estimates
+
+    return {e.option.name: e.utilization for e in estimates(plan).values()}
+
+
+def _first_provider(plan: Plan, component) -> str:
+    return plan.providers[plan.options[component.options[0]].provider].name
+
+
+def _label(step, component: str, provider: str, level: float | None, capacity) -> str:
+    """'step (60 %)\\ncomponent@provider\\n34 % busy'."""
+    head = step.name
+    if step.probability < 1:
+        head += f" ({100 * step.probability:.3g} %)"
+    if step.calls > 1:
+        head += f" ×{step.calls}"
+    lines = [head, f"{component}@{provider}"]
+    if level is not None and level == level:
+        lines.append(f"{100 * level:.0f} % busy" if capacity else f"{level:.2g} in service")
+    return "\n".join(lines)
+
+
+def _blend(color: str, amount: float) -> tuple[float, float, float]:
+    """`amount` of a colour over white."""
+    return tuple(1.0 - amount * (1.0 - c) for c in to_rgb(color))
+
+
+def _dark(rgb: tuple[float, float, float]) -> bool:
+    """Whether white text reads better than black on this fill."""
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 0.45

@@ -1,0 +1,115 @@
+"""Drawing the figures that apply to a result, by name, and writing them to files.
+
+A results folder holds `results.json` (a run, compare or sweep object); its kind is read
+from its keys. The figures of a run are the CDF, the percentiles, the cost breakdown and
+the timeline; a compare adds the Pareto front; a sweep has its curves, and a heat map
+when two parameters were varied. Every file is saved at 150 dpi with a tight bounding box.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from matplotlib.figure import Figure
+
+from conductor.errors import ConductorError
+from conductor.plots.cost import cost_breakdown, pareto
+from conductor.plots.distribution import latency_cdf, percentile_bars
+from conductor.plots.style import DPI, as_dict, figure_of, kind_of
+from conductor.plots.sweep import paths_of, sweep_curves, sweep_heatmap
+from conductor.plots.timeline import timeline
+
+KINDS = ("cdf", "percentiles", "cost", "pareto", "timeline", "sweep", "heatmap")
+"""Every figure `draw` knows, by the file stem it is written under."""
+
+SWEEP_KINDS = ("sweep", "heatmap")
+
+
+def figure_names(result: dict[str, Any], kind: str | None = None) -> list[str]:
+    """The figures that apply to a result of a kind ('run', 'compare' or 'sweep')."""
+    kind = kind or kind_of(result)
+    if kind == "sweep":
+        return ["sweep", "heatmap"] if len(paths_of(result)) == 2 else ["sweep"]
+    if kind == "compare":
+        return ["cdf", "percentiles", "cost", "pareto", "timeline"]
+    return ["cdf", "percentiles", "cost", "timeline"]
+
+
+def draw(name: str, result: Any, *, strategy: str | None = None, scenario: Any = None) -> Figure:
+    """The Figure of one named figure of a result."""
+    result = as_dict(result)
+    kind = kind_of(result)
+    if name not in KINDS:
+        raise ConductorError(f"unknown figure '{name}' (expected one of: {', '.join(KINDS)})")
+    if (name in SWEEP_KINDS) != (kind == "sweep"):
+        wanted = "a sweep result" if name in SWEEP_KINDS else "a run or compare result"
+        raise ConductorError(f"the {name} figure needs {wanted}, this is a {kind} result")
+    drawers: dict[str, Callable[[], Any]] = {
+        "cdf": lambda: latency_cdf(result),
+        "percentiles": lambda: percentile_bars(result),
+        "cost": lambda: cost_breakdown(result),
+        "pareto": lambda: pareto(result),
+        "timeline": lambda: timeline(result, strategy=strategy, scenario=scenario),
+        "sweep": lambda: sweep_curves(result),
+        "heatmap": lambda: sweep_heatmap(result, strategy=strategy),
+    }
+    return figure_of(drawers[name]())
+
+
+def save(figure: Figure, path: str | Path) -> Path:
+    """Save a figure (format from the extension) at 150 dpi with a tight bounding box."""
+    path = Path(path)
+    suffix = path.suffix.lstrip(".").lower()
+    supported = figure.canvas.get_supported_filetypes()
+    if suffix not in supported:
+        raise ConductorError(
+            f"{path}: cannot tell the image format from the extension "
+            f"(expected one of: {', '.join(sorted(supported))})"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=DPI, bbox_inches="tight")
+    return path
+
+
+def write_figures(
+    result: Any,
+    folder: str | Path,
+    formats: Iterable[str] = ("png",),
+    kind: str | None = None,
+    *,
+    scenario: Any = None,
+    strategy: str | None = None,
+) -> list[Path]:
+    """Write every figure that applies to a result into a folder; returns the paths."""
+    result = as_dict(result)
+    formats = list(dict.fromkeys(formats or ("png",)))
+    paths = []
+    for name in figure_names(result, kind):
+        figure = draw(name, result, strategy=strategy, scenario=scenario)
+        paths.extend(save(figure, Path(folder) / f"{name}.{fmt}") for fmt in formats)
+    return paths
+
+
+def load_results(location: str | Path) -> tuple[dict[str, Any], Path]:
+    """A result dict from a results folder or a results.json file, and its folder."""
+    path = Path(location)
+    file = path / "results.json" if path.is_dir() else path
+    if not file.is_file():
+        where = (
+            f"{path}: no results.json in this folder" if path.is_dir() else f"{path}: no such file"
+        )
+        raise ConductorError(where + " (expected the --out folder of run, compare or sweep)")
+    try:
+        result = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ConductorError(f"{file}: not a readable results file ({error})") from None
+    if not isinstance(result, dict):
+        raise ConductorError(f"{file}: expected a JSON object")
+    try:
+        kind_of(result)
+    except ConductorError as error:
+        raise ConductorError(f"{file}: {error}") from None
+    return result, file.parent
