@@ -24,10 +24,11 @@ from conductor.strategies.base import CANCELLED, ERROR, OK, OUTAGE, REJECTED
 class Handle:
     """Marks whether an attempt is waiting in a queue, so a lost hedge can leave it."""
 
-    __slots__ = ("waiting",)
+    __slots__ = ("process", "waiting")
 
     def __init__(self):
         self.waiting = False
+        self.process: simpy.Process | None = None
 
 
 class Tally:

@@ -273,7 +273,7 @@ class Executor:
                     sent = policy.max_attempts
                 else:
                     handle = Handle()
-                    process = env.process(self.servers[option].attempt(measured, handle))
+                    process = env.process(self._timed(option, measured, handle, policy.timeout))
                     running.append((process, handle, option, env.now))
                     previous = option
                     sent += 1
@@ -295,6 +295,21 @@ class Executor:
                 if outcome == OK:
                     for other, handle, _, _ in running:
                         if not other.triggered and handle.waiting:
-                            other.interrupt()
+                            handle.process.interrupt()
                     return True
             running = still
+
+    def _timed(
+        self, option: int, measured: Tally | None, handle: Handle, timeout: float | None
+    ) -> Generator[simpy.Event, object, int]:
+        """One hedged attempt, given up as TIMEOUT after `timeout` (its work goes on)."""
+        env = self.env
+        handle.process = process = env.process(self.servers[option].attempt(measured, handle))
+        if timeout is None:
+            return (yield process)
+        yield process | env.timeout(timeout)
+        if process.triggered:
+            return process.value
+        if measured is not None:
+            self.timeouts[option] += 1
+        return TIMEOUT

@@ -21,11 +21,14 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from conductor.plots.style import (
     COST_COLORS,
+    DPI,
     as_dict,
     currency_of,
+    figure_of,
     get,
     interval,
     latency_axis,
@@ -35,7 +38,9 @@ from conductor.plots.style import (
     money_text,
     new_axes,
     no_data,
+    percent_axis,
     runs_of,
+    same_as,
     strategy_colors,
     titled,
     wide_span,
@@ -57,47 +62,72 @@ def ranked_names(result: dict[str, Any]) -> list[str]:
     return ranking + [name for name in runs if name not in ranking]
 
 
-def cost_breakdown(result: Any, ax: Axes | None = None) -> Axes:
-    """Stacked bars per strategy of variable, fixed, switching and penalty cost (means)."""
+def cost_breakdown(
+    result: Any, ax: Axes | None = None, *, relative: bool = False, legend: bool = True
+) -> Axes:
+    """Stacked bars per strategy of variable, fixed, switching and penalty cost (means).
+
+    With `relative`, each bar is scaled to its strategy's total (the parts as shares).
+    """
     result = as_dict(result)
     runs = runs_of(result)
     names = ranked_names(result)
     ax = new_axes(ax, (max(6.0, 1.0 + 0.9 * len(names)), 4.2))
     currency = currency_of(result)
+    parts = {
+        part: np.nan_to_num([mean(get(runs[n], "summary", "cost", part)) for n in names])
+        for part in PARTS
+    }
+    totals = sum(parts.values(), np.zeros(len(names)))
+    scale = np.divide(1.0, totals, out=np.zeros(len(names)), where=totals > 0) if relative else 1
     bottoms = np.zeros(len(names))
     x = np.arange(len(names))
-    for part in PARTS:
-        values = np.array([mean(get(runs[n], "summary", "cost", part)) for n in names])
-        values = np.nan_to_num(values)
+    for part, values in parts.items():
         label = LABELS[part] + ("" if values.any() else " (none)")
-        ax.bar(x, values, 0.65, bottom=bottoms, color=COST_COLORS[part], label=label)
-        bottoms += values
-    ax.set_title(titled(runs, "Cost over the measured window, by part (means)"))
+        ax.bar(x, values * scale, 0.65, bottom=bottoms, color=COST_COLORS[part], label=label)
+        bottoms += values * scale
+    what = "Share of each strategy's cost, by part" if relative else "Cost by part (means)"
+    ax.set_title(titled(runs, what))
     if not len(names):
         return no_data(ax, "strategies")
-    for position, name in enumerate(names):
-        total = mean(get(runs[name], "summary", "cost", "total"))
-        shown = total if math.isfinite(total) else bottoms[position]
-        ax.annotate(
-            money_text(shown),
-            (position, bottoms[position]),
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize="small",
-        )
-    ax.set_xticks(
-        x, names, rotation=30 if len(names) > 5 else 0, ha="right" if len(names) > 5 else "center"
-    )
+    if not relative:
+        for position, name in enumerate(names):
+            total = mean(get(runs[name], "summary", "cost", "total"))
+            ax.annotate(
+                money_text(total if math.isfinite(total) else totals[position]),
+                (position, bottoms[position]),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize="small",
+            )
+    tilt = len(names) > 4 or max(map(len, names)) > 12
+    ax.set_xticks(x, names, rotation=30 if tilt else 0, ha="right" if tilt else "center")
     ax.set_xlabel("strategy (cheapest first)")
-    money_axis(ax.yaxis, currency)
-    ax.set_ylabel(f"total cost ({currency})")
-    ax.set_ylim(0, max(bottoms.max(initial=0.0), 1e-9) * 1.12)
+    if relative:
+        percent_axis(ax.yaxis)
+        ax.set_ylabel("share of the strategy's total cost (%)")
+        ax.set_ylim(0, 1)
+    else:
+        money_axis(ax.yaxis, currency)
+        ax.set_ylabel(f"total cost over the window ({currency})")
+        ax.set_ylim(0, max(bottoms.max(initial=0.0), 1e-9) * 1.12)
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
-    legend_outside(ax, "cost part")
+    if legend:
+        legend_outside(ax, "cost part")
     return ax
+
+
+def cost_figure(result: Any) -> Figure:
+    """The cost breakdown in money and, beside it, as shares of each strategy's total."""
+    count = len(runs_of(result))
+    figure = Figure(figsize=(max(10.0, 2.0 + 1.5 * count), 4.4), dpi=DPI, layout="constrained")
+    money, shares = figure.subplots(1, 2)
+    cost_breakdown(result, money, legend=False)
+    cost_breakdown(result, shares, relative=True)
+    return figure
 
 
 def pareto(result: Any, ax: Axes | None = None) -> Axes:
@@ -117,7 +147,7 @@ def pareto(result: Any, ax: Axes | None = None) -> Axes:
         return no_data(ax, "strategy with both a cost and a p99")
     front = [n for n in result.get("pareto") or front_of(points) if n in points]
     for name, (cost, p99, cost_ci, p99_ci) in points.items():
-        alpha = 1.0 if name in front else 0.35
+        alpha = 1.0 if name in front else 0.45
         xerr = _errors(cost, cost_ci)
         yerr = _errors(p99, p99_ci)
         ax.errorbar(
@@ -164,8 +194,9 @@ def pareto(result: Any, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("p99 latency of successful requests")
     ax.margins(0.12)
     ax.grid(True, alpha=0.3)
-    _label_points(ax, {n: p[:2] for n, p in points.items()}, front)
     legend_outside(ax, "strategy (faded: dominated)")
+    figure_of(ax).draw_without_rendering()
+    _label_points(ax, {n: p[:2] for n, p in points.items()}, front, same_as(runs))
     return ax
 
 
@@ -186,9 +217,10 @@ def _errors(value: float, bounds: tuple[float, float]) -> list[list[float]] | No
     return [[max(value - low, 0.0)], [max(high - value, 0.0)]]
 
 
-def _label_points(ax: Axes, points: dict[str, tuple[float, float]], front: list[str]) -> None:
-    """Label every point; points within a few pixels share one label; labels avoid each other."""
-    ax.autoscale_view()
+def _label_points(
+    ax: Axes, points: dict[str, tuple[float, float]], front: list[str], twins: dict[str, str]
+) -> None:
+    """Label every point; points within a few pixels share one label ('=' when identical)."""
     to_pixels = ax.transData.transform
     groups: list[tuple[list[str], np.ndarray]] = []
     for name, xy in points.items():
@@ -203,7 +235,8 @@ def _label_points(ax: Axes, points: dict[str, tuple[float, float]], front: list[
     scale = ax.figure.dpi / 72.0
     offsets = [(7, 5), (7, -13), (-7, 5), (-7, -13), (7, 17), (7, -25), (-7, 17), (-7, -25)]
     for names, (px, py) in sorted(groups, key=lambda g: (g[1][0], -g[1][1])):
-        text = " = ".join(names)
+        identical = all(twins.get(n) == names[0] for n in names[1:])
+        text = (" = " if identical else ", ").join(names)
         width, height = len(text) * 8.3 * 0.6 * scale, 8.3 * 1.3 * scale
         for dx, dy in offsets:
             left = px + dx * scale - (width if dx < 0 else 0.0)

@@ -32,6 +32,7 @@ from conductor.plots.style import (
     new_axes,
     no_data,
     runs_of,
+    same_as,
     strategy_colors,
     titled,
 )
@@ -49,6 +50,7 @@ def latency_cdf(result: Any, ax: Axes | None = None, *, tail: bool = True) -> Ax
     result = as_dict(result)
     runs = runs_of(result)
     colors = strategy_colors(runs)
+    twins = same_as(runs)
     drawn = 0
     for name, run in runs.items():
         distribution = run.get("latency_distribution") or {}
@@ -58,7 +60,14 @@ def latency_cdf(result: Any, ax: Axes | None = None, *, tail: bool = True) -> Ax
             keep &= (p > 0) & (p < 1)
         if not keep.any():
             continue
-        ax.plot(latency[keep], p[keep], color=colors[name], label=name, linewidth=1.6)
+        style, label = "-", name
+        if name in twins:
+            # Identical to an earlier strategy: dashed, so the curve below shows through.
+            group = [n for n in runs if twins.get(n) == twins[name]]
+            period = 3.0 * (len(group) + 1)
+            style = (3.0 * (group.index(name) + 1), (3.0, period - 3.0))
+            label = f"{name} (= {twins[name]})"
+        ax.plot(latency[keep], p[keep], linestyle=style, color=colors[name], label=label, lw=1.6)
         drawn += 1
     ax.set_title(titled(runs, "Latency distribution of successful requests"))
     if not drawn:
@@ -72,8 +81,8 @@ def latency_cdf(result: Any, ax: Axes | None = None, *, tail: bool = True) -> Ax
         ticks = [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999]
         ax.yaxis.set_major_locator(ticker.FixedLocator(ticks))
         ax.yaxis.set_major_formatter(ticker.FixedFormatter([f"{100 * t:g} %" for t in ticks]))
-        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-        ax.set_ylabel("requests served within x (%, tail spread)")
+        ax.yaxis.set_minor_locator(ticker.NullLocator())
+        ax.set_ylabel("requests served within x (logit scale)")
     else:
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(ticker.PercentFormatter(xmax=1.0))

@@ -16,7 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from conductor.errors import ConductorError
-from conductor.plots.cost import cost_breakdown, pareto
+from conductor.plots.cost import cost_figure, pareto
 from conductor.plots.distribution import latency_cdf, percentile_bars
 from conductor.plots.style import DPI, as_dict, figure_of, kind_of
 from conductor.plots.sweep import paths_of, sweep_curves, sweep_heatmap
@@ -50,7 +50,7 @@ def draw(name: str, result: Any, *, strategy: str | None = None, scenario: Any =
     drawers: dict[str, Callable[[], Any]] = {
         "cdf": lambda: latency_cdf(result),
         "percentiles": lambda: percentile_bars(result),
-        "cost": lambda: cost_breakdown(result),
+        "cost": lambda: cost_figure(result),
         "pareto": lambda: pareto(result),
         "timeline": lambda: timeline(result, strategy=strategy, scenario=scenario),
         "sweep": lambda: sweep_curves(result),

@@ -144,6 +144,20 @@ def titled(runs: Mapping[str, Any], what: str) -> str:
     return f"{what} — {name}" if name else what
 
 
+def same_as(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Strategy -> the first earlier strategy with identical summary figures (same choices)."""
+    seen: list[str] = []
+    twins = {}
+    for name, run in runs.items():
+        summary = run.get("summary")
+        twin = next((n for n in seen if summary and runs[n].get("summary") == summary), None)
+        if twin is None:
+            seen.append(name)
+        else:
+            twins[name] = twin
+    return twins
+
+
 def currency_of(result: Any) -> str:
     """The currency label of a result (USD when absent)."""
     for run in runs_of(result).values():

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
@@ -126,6 +127,10 @@ def timeline(
     low, high = start[0], start[-1] + width
     axes[-1].set_xlim(low, high)
     axes[-1].set_xlabel(f"time since the start ({unit})")
+    nice = ticker.MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(
+        low / scale, high / scale
+    )
+    axes[-1].xaxis.set_major_locator(ticker.FixedLocator(nice * scale))
     axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value / scale:g}")
     providers, flows = target_names(run, scenario)
     _events(axes, run.get("events") or (), low, high, providers, flows)
@@ -231,7 +236,12 @@ def _events(axes, events, low: float, high: float, providers, flows) -> None:
                 continue
             for panel in axes:
                 panel.axvspan(
-                    max(at, low), min(end, high), color=SPAN_COLORS[action], alpha=0.15, lw=0
+                    max(at, low),
+                    min(end, high),
+                    color=SPAN_COLORS[action],
+                    alpha=0.15,
+                    lw=0,
+                    zorder=0,
                 )
         elif action in LINE_STYLES:
             if not low <= at <= high:

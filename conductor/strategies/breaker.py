@@ -86,6 +86,12 @@ class CircuitBreaker(Strategy):
                 return option
         return -1
 
+    def primary(self, component: int) -> int:
+        for option in self.chains[component]:
+            if self.context.serving(option) and self.breakers[option].state == CLOSED:
+                return option
+        return self.chains[component][0]
+
     def observe(self, option: int, outcome: int, latency: float, now: float) -> None:
         if outcome == CANCELLED:
             return
