@@ -147,7 +147,16 @@ def run(
 @click.option("--baseline", "-b", help="Strategy the others are compared with (default: first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
 @click.option(
-    "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Write results.json, runs.csv and figures here.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["png", "svg"]),
+    help="Figure formats with --out: png always, svg also writes SVG (repeatable).",
 )
 @_common
 def compare(
@@ -156,6 +165,7 @@ def compare(
     baseline,
     as_json,
     out,
+    formats,
     replications,
     horizon,
     warmup,
@@ -179,6 +189,9 @@ def compare(
     )
     if out:
         result.write(out)
+        from conductor.plots import write_figures
+
+        write_figures(result.to_dict(), out, formats=("png", *formats), scenario=loaded)
     if as_json:
         click.echo(result.to_json())
     else:
@@ -186,7 +199,7 @@ def compare(
 
         print_compare(result.to_dict())
     if out and not quiet:
-        click.echo(f"wrote {Path(out) / 'results.json'} and runs.csv", err=True)
+        click.echo(f"wrote {Path(out) / 'results.json'}, runs.csv and figures", err=True)
 
 
 @main.command()
@@ -316,6 +329,116 @@ def schema():
     from conductor.scenario.schema import scenario_schema
 
     click.echo(json.dumps(scenario_schema(), indent=2))
+
+
+FIGURE_KINDS = ["cdf", "percentiles", "cost", "pareto", "timeline", "sweep", "heatmap"]
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option("--kind", "-k", type=click.Choice(FIGURE_KINDS), help="One figure (default: all).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="File for --kind (format from its extension; default: RESULTS/KIND.png).",
+)
+@click.option(
+    "--strategy", "-s", help="Strategy of the timeline or heat map (default: the baseline)."
+)
+@click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False),
+    help="The scenario file, to name the providers in the timeline's events.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["png", "svg"]),
+    help="Without --kind: png always, svg also writes SVG (repeatable).",
+)
+def plot(results, kind, output, strategy, scenario, formats):
+    """Redraw figures from a results folder (or its results.json)."""
+    from conductor.plots import draw, load_results, save, write_figures
+
+    result, folder = load_results(results)
+    loaded = _load(scenario, ()) if scenario else None
+    if kind is None:
+        if output:
+            raise ConductorError("-o names one figure: give --kind too (without it, all are drawn)")
+        paths = write_figures(
+            result, folder, formats=("png", *formats), strategy=strategy, scenario=loaded
+        )
+    else:
+        target = Path(output) if output else folder / f"{kind}.png"
+        paths = [save(draw(kind, result, strategy=strategy, scenario=loaded), target)]
+    for path in paths:
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("results", type=click.Path())
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="The HTML file (default: RESULTS/report.html).",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False),
+    help="The scenario file, to draw the composition (results.json holds only its name).",
+)
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
+@click.option(
+    "--format",
+    "image_format",
+    type=click.Choice(["png", "svg"]),
+    default="png",
+    show_default=True,
+    help="How images are inlined.",
+)
+def report(results, output, scenario, overrides, image_format):
+    """Write one self-contained HTML page: summary, reading, tables and figures."""
+    from conductor.metrics.results import atomic_write
+    from conductor.plots import load_results
+    from conductor.report.html import build_report
+
+    result, folder = load_results(results)
+    loaded = _load(scenario, overrides) if scenario else None
+    target = Path(output) if output else folder / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, build_report(result, loaded, image_format=image_format))
+    click.echo(str(target))
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Image file (format from its extension: png, svg, pdf).",
+)
+@click.option(
+    "--strategy", "-s", help="Whose starting choices colour the steps (default: the first)."
+)
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
+def graph(scenario, output, strategy, overrides):
+    """Draw the composition: each flow's steps, internal and external options coloured apart."""
+    from conductor.experiments.run import strategy_name
+    from conductor.plan import compile_plan
+    from conductor.plots import composition_graph, save, served_by_strategy
+    from conductor.plots.style import figure_of
+
+    loaded = _load(scenario, overrides)
+    plan = compile_plan(loaded)
+    name = strategy_name(loaded, strategy)
+    serving = served_by_strategy(loaded, plan, name)
+    save(figure_of(composition_graph(plan, serving=serving, strategy=name)), output)
+    click.echo(str(output))
 
 
 if __name__ == "__main__":  # pragma: no cover

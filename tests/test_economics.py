@@ -17,7 +17,9 @@ so every figure is known exactly by hand:
   (× the provider's price factor after a price event).
 - `status_quo` (brownfield): a strategy whose choice differs from the status quo pays the
   switch-in once and is served by the status quo until the lead time has passed; one that
-  keeps the status quo pays nothing; greenfield starts are free and serve at once.
+  keeps the status quo pays nothing; greenfield starts are free and serve at once. An
+  option in its lead time serves no call, and no call of a component ever reaches an
+  option of another component.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ so that no arrival coincides with one:
   provider's availability over the window W is 1 − D/W.
 - `depends_on`: a provider is down whenever one it depends on is, so an outage of a cloud
   takes down a SaaS built on it: the same failures, the same availability 1 − D/W, while
-  a provider that does not depend on the cloud is unaffected.
+  a provider that does not depend on the cloud is unaffected. With independent random
+  outages the dependent's availability is the product A_saas · A_cloud (a series system;
+  Student-t interval over replications).
 - `exit` at T: the provider is down from T on for good: `static` on it fails every later
   request, `failover` to another provider succeeds on every one; availability T/W.
 - `slowdown` k for D: every attempt made inside the window takes k × its time.
@@ -129,7 +131,7 @@ def test_outage_of_a_dependency_takes_down_its_dependents():
     assert run(document, "other", horizon=HORIZON, warmup=WARMUP).records[0].ok.all()
 
 
-def test_depends_on_is_transitive_and_declared_availability_compounds():
+def test_depends_on_is_transitive():
     """A chain saas → platform → cloud: a cloud outage reaches the SaaS."""
     document = mapping(
         {
@@ -144,6 +146,36 @@ def test_depends_on_is_transitive_and_declared_availability_compounds():
     result = run(document, "saas", horizon=HORIZON, warmup=WARMUP)
     np.testing.assert_array_equal(failed_arrivals(result), np.arange(101.0, 151.0))
     assert result.values("providers", "saas", "availability")[0] == pytest.approx(1 - FOR / WINDOW)
+
+
+def test_availability_of_a_dependent_is_the_product_of_availabilities():
+    """Independent renewal outages: the SaaS is up when it and the cloud both are,
+    A = A_saas · A_cloud = 0.8 × 0.9 (Barlow & Proschan, series system)."""
+    document = mapping(
+        {
+            "cloud": {"kind": "external", "outages": {"mtbf": 900, "mttr": 100}},
+            "saas": {
+                "kind": "external",
+                "depends_on": ["cloud"],
+                "outages": {"mtbf": 400, "mttr": 100},
+            },
+        },
+        {"saas": {"service_time": SERVICE}},
+        {"saas": {"policy": "static"}},
+        rate=0.01,
+    )
+    result = run(document, "saas", replications=8, seed=SEED_SHIFT + 4, horizon=2e5, warmup=1000)
+    assert_within_ci(
+        result.values("providers", "cloud", "availability"), 0.9, what="cloud availability"
+    )
+    assert_within_ci(
+        result.values("providers", "saas", "availability"), 0.72, what="dependent availability"
+    )
+    assert_within_ci(
+        result.values("summary", "success_rate"),
+        0.72 * math.exp(-SERVICE / 900 - SERVICE / 400),
+        what="calls to the dependent",
+    )
 
 
 # exit ------------------------------------------------------------------------------------

@@ -13,13 +13,16 @@
   at d = p95, and every attempt is billed. Requests are i.i.d., so mean latency is
   checked with a t interval over requests and quantiles and the hedge rate with exact
   (Clopper-Pearson) binomial intervals.
+  A per-attempt `timeout` (a key common to every policy) applies to hedges too.
 - `circuit-breaker` under an outage event fails fast on the primary and routes to the
   fallback, so its success during the outage is close to 1 where `static` has 0; after
-  the outage a half-open probe succeeds and every call is back on the primary (Nygard).
+  the outage a half-open probe succeeds and every call is back on the primary (Nygard),
+  whether or not change requests are being measured.
 - `ucb` and `thompson`: regret grows logarithmically (Lai & Robbins 1985; Auer et al.
   2002), so the worse option's share of calls and the regret in the second half of a run
   are well below those of the first half.
-- Common random numbers: every policy sees the same arrivals in replication r.
+- Common random numbers: every policy sees the same arrivals in replication r, and
+  measuring change requests (their own streams) changes no request's outcome.
 - `cheapest` and `fastest` pick what a hand computation from the declared figures picks
   (cost per hour at nominal load; M/M/1 latency 1/(μ − λ), options at ρ ≥ 1 passed over);
   `weighted` thins the calls, the share of an option being Binomial(calls, w/Σw).

@@ -122,14 +122,15 @@ class OptionServer:
         env = self.env
         provider = self.provider
         if measured is not None:
+            # Every attempt sent is billed, even one a provider that is down fails at once.
             index = self.index
             measured.attempts[index] += 1
-            if provider.down:  # an exit leaves the provider down for good
-                self.outage_failures += 1
-                return OUTAGE
             if self.per_call:
                 measured.spend[index] += self.per_call * provider.price
             self.stamps.append(env.now)
+            if provider.down:  # an exit leaves the provider down for good
+                self.outage_failures += 1
+                return OUTAGE
         elif provider.down:
             return OUTAGE
         epoch = provider.epoch

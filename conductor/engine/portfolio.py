@@ -101,6 +101,24 @@ class Portfolio:
             self.pending[component] = option
             self.env.process(self._after_lead_time(component, old, option))
 
+    def adopt(self, component: int, options: tuple[int, ...]) -> None:
+        """Engage several options for a component (multi-sourcing). A current option
+        outside them (the status quo) keeps serving until the first of them is ready,
+        then is released as soon as its min_term allows."""
+        old = self.current[component]
+        for option in options:
+            self.engage(option)
+        if old < 0 or old in options:
+            self.current[component] = old if old >= 0 else options[0]
+            return
+        ready = min(self.ready_at[o] for o in options)
+        first = next(o for o in options if self.ready_at[o] == ready)
+        if ready <= self.now:
+            self._hand_over(component, old, first)
+        else:
+            self.pending[component] = first
+            self.env.process(self._after_lead_time(component, old, first))
+
     def _after_lead_time(self, component: int, old: int, new: int):
         yield self.env.timeout(self.ready_at[new] - self.now)
         if self.is_engaged[new]:

@@ -126,7 +126,8 @@ class Executor:
                 if simple:
                     if measured is not None:
                         calls[component] += 1
-                    done = (yield from servers[choose(component, 0, -1)].attempt(measured)) == OK
+                    option = choose(component, 0, -1)
+                    done = option >= 0 and (yield from servers[option].attempt(measured)) == OK
                     if not done and measured is not None:
                         self.failed_calls[component] += 1
                 else:
@@ -204,6 +205,13 @@ class Executor:
             self.calls[component] += 1
         if policy.hedge_delay is not None:
             ok = yield from self._hedged(component, measured, policy)
+            retry = 0
+            while not ok and retry < policy.retries:
+                retry += 1
+                delay = policy.backoff(retry, self.jitter[component]())
+                if delay > 0:
+                    yield self.env.timeout(delay)
+                ok = yield from self._hedged(component, measured, policy)
         else:
             ok = yield from self._attempts(component, measured, policy)
         if not ok and measured is not None:

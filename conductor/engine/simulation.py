@@ -78,15 +78,17 @@ def simulate(
     for state in providers:
         state.close(end)
 
+    # Requests finish out of order; records are kept in order of arrival.
+    order = np.argsort(np.frombuffer(executor.record_arrival, dtype=np.float64), kind="stable")
     return Records(
         strategy=strategy.name,
         replication=replication,
         low=warmup,
         high=horizon,
-        flow=np.frombuffer(executor.record_flow, dtype=np.uint16).copy(),
-        arrival=np.frombuffer(executor.record_arrival, dtype=np.float64).copy(),
-        latency=np.frombuffer(executor.record_latency, dtype=np.float64).copy(),
-        ok=np.frombuffer(executor.record_ok, dtype=np.uint8).astype(bool),
+        flow=np.frombuffer(executor.record_flow, dtype=np.uint16)[order],
+        arrival=np.frombuffer(executor.record_arrival, dtype=np.float64)[order],
+        latency=np.frombuffer(executor.record_latency, dtype=np.float64)[order],
+        ok=np.frombuffer(executor.record_ok, dtype=np.uint8)[order].astype(bool),
         calls=np.array(executor.calls, dtype=np.int64),
         failed_calls=np.array(executor.failed_calls, dtype=np.int64),
         flow_attempts=np.array([t.attempts for t in executor.tallies], dtype=np.int64),

@@ -105,6 +105,8 @@ def cost_breakdown(
     tilt = len(names) > 4 or max(map(len, names)) > 12
     ax.set_xticks(x, names, rotation=30 if tilt else 0, ha="right" if tilt else "center")
     ax.set_xlabel("strategy (cheapest first)")
+    pad = max(0.0, (3 - len(names)) / 2)  # a lone bar stays bar-sized
+    ax.set_xlim(-0.5 - pad, len(names) - 0.5 + pad)
     if relative:
         percent_axis(ax.yaxis)
         ax.set_ylabel("share of the strategy's total cost (%)")

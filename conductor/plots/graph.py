@@ -91,7 +91,9 @@ def composition_graph(
             option = plan.option(component.name, provider)
             color = KIND_COLORS["internal" if option.internal else "external"]
             level = levels.get(option.name)
-            fill = _blend(color, 0.12 + 0.78 * min(max(level or 0.0, 0.0), 1.0))
+            # Unlimited capacity never saturates: a fixed light fill.
+            busy = min(max(level or 0.0, 0.0), 1.0) if option.capacity else 0.3
+            fill = _blend(color, 0.12 + 0.78 * busy)
             boxes[step.index] = ax.text(
                 x,
                 y - offset,
@@ -123,20 +125,26 @@ def composition_graph(
                         "patchB": boxes[step.index].get_bbox_patch(),
                         "shrinkA": 3,
                         "shrinkB": 3,
+                        "connectionstyle": f"arc3,rad={_bend(pos, before, step.index)}",
                     },
                     zorder=2,
                 )
         ax.text(-0.55, 0.6 - offset, f"flow {flow.name}", fontweight="bold", ha="left")
         offset += height + 0.6
     ax.set_xlim(-0.6, columns - 0.4)
-    ax.set_ylim(-offset + 0.2, 1.0)
+    ax.set_ylim(-(offset - 0.6) + 0.3, 0.9)
     ax.set_axis_off()
-    source = "measured" if run is not None else "nominal load" if utilisation is None else "given"
-    ax.set_title(
-        f"Composition of {plan.name}"
-        + (f" as served by strategy {strategy}" if strategy else "")
-        + f" (fill: utilisation, {source})"
+    source = (
+        "measured utilisation"
+        if run is not None
+        else "utilisation at nominal load"
+        if utilisation is None
+        else "utilisation"
     )
+    served = f"as served by strategy {strategy}" if strategy else "(served by the options shown)"
+    if not strategy and not serving:
+        served = "(each component's first declared option)"
+    ax.set_title(f"Composition of {plan.name} {served}; fill: {source}")
     ax.legend(
         handles=[
             Patch(
@@ -175,6 +183,32 @@ def _layout(flow) -> dict[int, tuple[float, float]]:
     }
 
 
+def _bend(pos: dict[int, tuple[float, float]], start: int, end: int) -> float:
+    """Curvature of an arrow: straight unless it would cross a box of a layer it skips."""
+    (x0, y0), (x1, y1) = pos[start], pos[end]
+    between = [(x, y) for x, y in pos.values() if x0 < x < x1]
+
+    def blocked(offset: float) -> bool:
+        return any(
+            abs(y0 + (y1 - y0) * (x - x0) / (x1 - x0) + offset * _arch(x, x0, x1) - y) < 0.4
+            for x, y in between
+        )
+
+    if not blocked(0.0):
+        return 0.0
+    # arc3's bulge is about rad × length / 2; a column is ~2.4 times as wide as a row is tall.
+    for lift in (0.6, -0.6, 1.1, -1.1):
+        if not blocked(lift):
+            return round(-lift / (1.2 * (x1 - x0)), 3)
+    return 0.3
+
+
+def _arch(x: float, x0: float, x1: float) -> float:
+    """A parabola from 0 at x0 through 1 halfway to 0 at x1: the shape of a bent arrow."""
+    t = (x - x0) / (x1 - x0)
+    return 4.0 * t * (1.0 - t)
+
+
 def _shift(position: tuple[float, float], offset: float) -> tuple[float, float]:
     return position[0], position[1] - offset
 
@@ -206,7 +240,7 @@ def _label(step, component: str, provider: str, level: float | None, capacity) -
         head += f" ×{step.calls}"
     lines = [head, f"{component}@{provider}"]
     if level is not None and level == level:
-        lines.append(f"{100 * level:.0f} % busy" if capacity else f"{level:.2g} in service")
+        lines.append(f"{100 * level:.0f} % busy" if capacity else f"≈{level:.2g} calls at once")
     return "\n".join(lines)
 
 

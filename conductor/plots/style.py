@@ -58,8 +58,8 @@ def strategy_colors(names: Iterable[str]) -> dict[str, str]:
 
 
 def provider_colors(names: Iterable[str]) -> dict[str, str]:
-    """A colour per provider, by position, starting away from the strategies' first ones."""
-    order = ("sky", "vermilion", "green", "purple", "orange", "blue", "yellow", "black")
+    """A colour per provider, by position, starting away from the cost parts' colours."""
+    order = ("green", "purple", "sky", "orange", "blue", "yellow", "black", "vermilion")
     return {name: OKABE_ITO[order[i % len(order)]] for i, name in enumerate(names)}
 
 
@@ -191,7 +191,6 @@ class LatencyFormatter(ticker.Formatter):
 
     def set_locs(self, locs) -> None:
         """Pick the unit from the largest tick."""
-        super().set_locs(locs)
         top = max((abs(v) for v in locs), default=1.0)
         self.unit = None if self.log else ("s" if top >= 1 else "ms" if top >= 1e-3 else "µs")
 
@@ -207,10 +206,15 @@ class MoneyFormatter(ticker.Formatter):
 
     def __init__(self, currency: str = ""):
         self.symbol = SYMBOLS.get(currency, "")
+        self.ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        """Remember the ticks, whose spacing sets the decimals."""
+        self.ticks = sorted(locs)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         """The tick label."""
-        locs = sorted(self.locs) if len(self.locs) > 1 else [0.0, abs(x) or 1.0]
+        locs = self.ticks if len(self.ticks) > 1 else [0.0, abs(x) or 1.0]
         step = min((b - a for a, b in pairwise(locs) if b > a), default=1.0)
         decimals = min(4, max(0, -math.floor(math.log10(step)) if step > 0 else 0))
         if decimals and abs(x) >= 1:

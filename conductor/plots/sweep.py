@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
@@ -105,6 +106,38 @@ def axis_values(values: Sequence[Any]) -> tuple[list[float] | None, str]:
     return (numbers, units.pop()) if len(units) == 1 else (None, "")
 
 
+UNITS = {
+    "rate": "per s",
+    "rate_limit": "per s",
+    "per_call": "{currency}",
+    "per_hour": "{currency} per hour",
+    "cost": "{currency}",
+    "penalty": "{currency}",
+    "failure_penalty": "{currency}",
+    "capacity": "concurrent calls",
+    "queue": "waiting places",
+    "users": "users",
+}
+"""Units of a plain number at the end of a key path (SPEC §2: a bare duration is seconds)."""
+
+DURATIONS = {"timeout", "delay", "latency", "horizon", "warmup", "review", "payback", "for"}
+DURATIONS |= {"mtbf", "mttr", "lead_time", "min_term", "median", "p99", "p95", "base", "max"}
+
+
+def path_label(path: str, unit: str = "", currency: str = "") -> str:
+    """An axis label for a varied key path, with its unit when it can be told."""
+    if unit:
+        return f"{path} ({unit})"
+    key = path.rsplit(".", 1)[-1]
+    if key in UNITS:
+        return f"{path} ({UNITS[key].format(currency=currency)})"
+    if key in DURATIONS:
+        return f"{path} (s)"
+    if key in ("failure", "probability"):
+        return f"{path} (probability)"
+    return path
+
+
 def _format(ax: Axes, kind: str, currency: str, axis=None) -> None:
     """Tick format and unit for a metric's kind."""
     axis = axis or ax.yaxis
@@ -140,8 +173,18 @@ def sweep_curves(
         for name, panel in zip(PANELS, panels, strict=True):
             _curves(sweep, name, panel, legend=False)
         handles, labels = panels[0].get_legend_handles_labels()
-        figure.legend(handles, labels, loc="outside right upper", fontsize="small", frameon=True)
-        figure.suptitle(f"Sweep over {' and '.join(paths_of(sweep))} (bands: 95 % CI)")
+        columns = len(strategies_of(sweep))
+        figure.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncol=columns,
+            fontsize="small",
+            frameon=True,
+        )
+        paths = paths_of(sweep)
+        bands = " (bands: 95 % CI)" if len(paths) == 1 else " (line style: second parameter)"
+        figure.suptitle(f"Sweep over {' and '.join(paths)}{bands}")
         return figure
     ax = (
         ax
@@ -182,18 +225,21 @@ def _curves(sweep: dict[str, Any], name: str, ax: Axes, legend: bool) -> None:
                 strategy if fixed is None else f"{strategy}, {paths[1].rsplit('.', 1)[-1]}={fixed}"
             )
             ax.plot(x, y, style, color=colors[strategy], marker="o", markersize=3, label=tag)
-            if np.isfinite(bounds).any():
+            if fixed is None and np.isfinite(bounds).any():
                 ax.fill_between(
                     x, bounds[:, 0], bounds[:, 1], color=colors[strategy], alpha=0.15, lw=0
                 )
     if numbers and wide_span(numbers) and min(numbers) > 0:
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
     if not numbers:
         ax.set_xticks(range(len(categories)), [str(c) for c in categories])
-    ax.set_xlabel(paths[0] + (f" ({unit})" if unit else ""))
+    ax.set_xlabel(path_label(paths[0], unit, currency))
     _format(ax, kind, currency)
     ax.set_ylabel(label + _unit_label(kind, currency))
-    ax.set_title(label.capitalize())
+    ax.set_title(label)
     ax.grid(True, alpha=0.3)
     if legend:
         legend_outside(ax, "strategy")
@@ -276,8 +322,8 @@ def sweep_heatmap(
                 )
     ax.set_xticks(range(len(columns)), [str(v) for v in columns])
     ax.set_yticks(range(len(rows)), [str(v) for v in rows])
-    ax.set_xlabel(paths[0])
-    ax.set_ylabel(paths[1])
+    ax.set_xlabel(path_label(paths[0], axis_values(columns)[1], currency))
+    ax.set_ylabel(path_label(paths[1], axis_values(rows)[1], currency))
     return ax
 
 

@@ -56,14 +56,13 @@ class Bandit(Strategy):
 
     def start(self, context: Context) -> None:
         super().start(context)
-        for arms in self.arms:
-            for option in arms:
-                context.engage(option)
+        for component, arms in enumerate(self.arms):
+            context.adopt(component, arms)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         serving = [o for o in self.arms[component] if self.context.serving(o)]
         if not serving:
-            return -1
+            return self.fallback(component)
         self.calls[component] += 1
         for option in serving:
             if self.pulls[option] == 0:

@@ -86,6 +86,9 @@ class Context(Protocol):
     def migrate(self, component: int, option: int) -> None:
         """Make an option the component's current one (switch-in, lead time, min_term)."""
 
+    def adopt(self, component: int, options: tuple[int, ...]) -> None:
+        """Engage several options for a component, retiring a status quo outside them."""
+
     def engage(self, option: int) -> None:
         """Engage an option (paying its switch-in unless it is part of the free start)."""
 
@@ -205,6 +208,11 @@ class Strategy:
                     chosen.append(option)
                     break
         return tuple(chosen) or options[:1]
+
+    def fallback(self, component: int) -> int:
+        """The component's current option (the status quo during a migration), if serving."""
+        current = self.context.current[component]
+        return current if current >= 0 and self.context.serving(current) else -1
 
     def check_providers(self, names: list[str] | dict[str, Any], key: str) -> None:
         """Raise ScenarioError when a name (a list item or a mapping key) is neither a

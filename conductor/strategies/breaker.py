@@ -66,15 +66,16 @@ class CircuitBreaker(Strategy):
             for option in chain
         }
         self.breakers = {option: Breaker(p.window) for option, p in self.settings.items()}
-        for chain in self.chains:
-            for option in chain:
-                context.engage(option)
+        for component, chain in enumerate(self.chains):
+            context.adopt(component, chain)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         now = self.context.now
+        serving = False
         for option in self.chains[component]:
             if not self.context.serving(option):
                 continue
+            serving = True
             breaker = self.breakers[option]
             if breaker.state == OPEN and now >= breaker.opened_until:
                 breaker.state = HALF_OPEN
@@ -84,7 +85,8 @@ class CircuitBreaker(Strategy):
             if breaker.state == HALF_OPEN and breaker.probes_left > 0:
                 breaker.probes_left -= 1
                 return option
-        return -1
+        # Every breaker open: fail fast. None of the options serving yet: the status quo.
+        return -1 if serving else self.fallback(component)
 
     def primary(self, component: int) -> int:
         for option in self.chains[component]:

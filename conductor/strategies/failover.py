@@ -42,9 +42,8 @@ class Failover(Strategy):
     def start(self, context: Context) -> None:
         super().start(context)
         self.chains = [self.ordered(c, p.order) for c, p in enumerate(self.component_params)]
-        for chain in self.chains:
-            for option in chain:
-                context.engage(option)
+        for component, chain in enumerate(self.chains):
+            context.adopt(component, chain)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         chain = self.chains[component]
@@ -54,7 +53,7 @@ class Failover(Strategy):
             option = chain[(first + step) % len(chain)]
             if serving(option):
                 return option
-        return -1
+        return self.fallback(component)
 
     def describe(self) -> dict[str, str]:
         return {

@@ -20,14 +20,15 @@ from pydantic import Field, field_validator
 from conductor.scenario.units import parse_duration
 from conductor.strategies.base import CallPolicy, Context, Strategy, StrategyParams
 
-_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?)$")
+_PERCENTILE = re.compile(r"^p([1-9]\d?(?:\.\d+)?)$")
 
 
 class HedgedParams(StrategyParams):
     """Parameters of `hedged`."""
 
     delay: float | str = Field(
-        "p95", description="Hedge after this long: a duration, or pNN of declared latency."
+        "p95",
+        description="Hedge after this long: a duration, or pNN (p1 to p99.9) of declared latency.",
     )
     max_attempts: Annotated[int, Field(ge=1)] = Field(2, description="Attempts per call.")
     order: list[str] = Field(default_factory=list, description="Providers, in order.")
@@ -77,9 +78,8 @@ class Hedged(Strategy):
     def start(self, context: Context) -> None:
         super().start(context)
         self.chains = [self.ordered(c, p.order) for c, p in enumerate(self.component_params)]
-        for chain in self.chains:
-            for option in chain:
-                context.engage(option)
+        for component, chain in enumerate(self.chains):
+            context.adopt(component, chain)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         chain = self.chains[component]
@@ -88,7 +88,7 @@ class Hedged(Strategy):
             option = chain[(attempt + step) % len(chain)]
             if serving(option):
                 return option
-        return -1
+        return self.fallback(component)
 
     def describe(self) -> dict[str, str]:
         return {

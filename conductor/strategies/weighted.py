@@ -38,33 +38,35 @@ class Weighted(Strategy):
             options, weights = [], []
             for option in component.options:
                 weight = next(
-                    (w for key, w in params_c.weights.items() if self.matches(option, key)), 0.0
+                    (w for key, w in params_c.weights.items() if self.matches(option, key)), None
                 )
-                if weight > 0:
+                if weight is not None:
                     options.append(option)
                     weights.append(weight)
-            if not options:
+            if not options:  # no weight names this component: its first option takes all
                 options, weights = [component.options[0]], [1.0]
             total = sum(weights)
             if total <= 0:
-                raise ScenarioError("weights must not all be zero", path="weights")
-            self.split.append((tuple(options), tuple(w / total for w in weights)))
+                raise ScenarioError(
+                    f"the weights of {component.name}'s options are all zero", path="weights"
+                )
+            kept = [(o, w / total) for o, w in zip(options, weights, strict=True) if w > 0]
+            self.split.append((tuple(o for o, _ in kept), tuple(w for _, w in kept)))
 
     def start(self, context: Context) -> None:
         super().start(context)
         self.draws = [context.uniforms(f"split/{c.name}") for c in self.plan.components]
-        for options, _ in self.split:
-            for option in options:
-                context.engage(option)
+        for component, (options, _) in enumerate(self.split):
+            context.adopt(component, options)
         self.context = context
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         options, weights = self.split[component]
         if len(options) == 1:
-            return options[0] if self.context.serving(options[0]) else -1
+            return options[0] if self.context.serving(options[0]) else self.fallback(component)
         serving = [(o, w) for o, w in zip(options, weights, strict=True) if self.context.serving(o)]
         if not serving:
-            return -1
+            return self.fallback(component)
         total = sum(w for _, w in serving)
         target = self.draws[component]() * total
         for (option, _), edge in zip(serving, accumulate(w for _, w in serving), strict=True):

@@ -1,0 +1,246 @@
+"""Generate the reference pages of docs/ from the code, so they cannot drift from it.
+
+    python docs/build.py          # rewrite docs/scenario-format.md, docs/cli.md and the
+                                  # parameter tables in docs/strategies.md
+    python docs/build.py --check  # exit 1 if any of them is out of date (the tests run this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing
+from pathlib import Path
+
+import click
+from pydantic import BaseModel
+
+from conductor.cli import main as cli
+from conductor.scenario import model
+from conductor.scenario.distributions import (
+    ConstantSpec,
+    EmpiricalSpec,
+    ExponentialSpec,
+    GammaSpec,
+    LogNormalSpec,
+    MixtureSpec,
+    NormalSpec,
+    ParetoSpec,
+    UniformSpec,
+    WeibullSpec,
+)
+from conductor.strategies.registry import policies, policy_class
+
+DOCS = Path(__file__).parent
+BEGIN, END = "<!-- parameters:begin -->", "<!-- parameters:end -->"
+
+SECTIONS = [
+    ("Scenario (top level)", model.Scenario, ""),
+    ("run", model.Run, "run"),
+    ("providers.P", model.Provider, "providers.P"),
+    ("providers.P.outages", model.Outages, "providers.P.outages"),
+    ("providers.P.cost", model.ProviderCost, "providers.P.cost"),
+    ("components.C", model.Component, "components.C"),
+    ("components.C.options.P (an option)", model.Option, "components.C.options.P"),
+    ("…cost", model.OptionCost, "components.C.options.P.cost"),
+    ("…switch_in", model.SwitchIn, "components.C.options.P.switch_in"),
+    ("flows.F", model.Flow, "flows.F"),
+    ("flows.F.slo", model.SLO, "flows.F.slo"),
+    ("flows.F.steps.S (a step)", model.Step, "flows.F.steps.S"),
+    ("arrivals: poisson", model.Poisson, "flows.F.arrivals"),
+    ("arrivals: constant", model.ConstantArrivals, "flows.F.arrivals"),
+    ("arrivals: bursty", model.Bursty, "flows.F.arrivals"),
+    ("arrivals: diurnal", model.Diurnal, "flows.F.arrivals"),
+    ("arrivals: closed", model.Closed, "flows.F.arrivals"),
+    ("arrivals: trace", model.Trace, "flows.F.arrivals"),
+    ("events[i]", model.Event, "events[i]"),
+    ("changes", model.Changes, "changes"),
+    ("strategies.NAME", model.StrategySpec, "strategies.NAME"),
+    ("strategies.NAME.backoff", model.Backoff, "strategies.NAME.backoff"),
+]
+DISTRIBUTIONS = [
+    ConstantSpec,
+    ExponentialSpec,
+    LogNormalSpec,
+    GammaSpec,
+    WeibullSpec,
+    UniformSpec,
+    NormalSpec,
+    ParetoSpec,
+    MixtureSpec,
+    EmpiricalSpec,
+]
+
+
+def kind(annotation) -> str:
+    """A short readable type of a field, from its annotation."""
+    text = typing_repr(annotation)
+    for long, short in (
+        ("DistributionSpec", "distribution"),
+        ("RenewalTime", "duration or distribution"),
+        ("PositiveDuration", "duration > 0"),
+        ("Duration", "duration"),
+        ("Rate", "rate"),
+        ("Money", "money"),
+        ("Probability", "probability"),
+    ):
+        text = text.replace(long, short)
+    return text
+
+
+def typing_repr(annotation) -> str:
+    metadata = getattr(annotation, "__metadata__", None)
+    origin = typing.get_origin(annotation)
+    name = getattr(annotation, "__name__", None)
+    if metadata is not None:
+        base = typing.get_args(annotation)[0]
+        for known in ("Duration", "PositiveDuration", "Rate", "Money", "Probability"):
+            if _is(annotation, known):
+                return known
+        if _is(annotation, "DistributionSpec"):
+            return "DistributionSpec"
+        if _is(annotation, "RenewalTime"):
+            return "RenewalTime"
+        return typing_repr(base)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        parts = [typing_repr(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return " or ".join(dict.fromkeys(parts))
+    if origin is list:
+        return f"list of {typing_repr(typing.get_args(annotation)[0])}"
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        return f"mapping {typing_repr(key)} → {typing_repr(value)}"
+    if origin is typing.Literal:
+        return " | ".join(repr(a) for a in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"mapping ({annotation.__name__})"
+    return {"str": "text", "int": "integer", "float": "number", "bool": "true/false"}.get(
+        name, name or str(annotation)
+    )
+
+
+def _is(annotation, name: str) -> bool:
+    for module in (model, sys.modules["conductor.scenario.units"]):
+        if getattr(module, name, None) is annotation:
+            return True
+    distributions = sys.modules["conductor.scenario.distributions"]
+    return getattr(distributions, name, None) is annotation
+
+
+def default(field) -> str:
+    if field.is_required():
+        return "**required**"
+    if field.default_factory is not None:
+        value = field.default_factory()
+        if isinstance(value, BaseModel):
+            return "see below"
+        return "empty" if not value else f"`{value!r}`"
+    value = field.default
+    if value is None:
+        return "none"
+    if isinstance(value, float) and value == float("inf"):
+        return "unlimited"
+    return f"`{value!r}`" if not isinstance(value, str) else f"`{value}`" if value else '""'
+
+
+def table(cls: type[BaseModel]) -> list[str]:
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for name, field in cls.model_fields.items():
+        if name.startswith("_"):
+            continue
+        key = field.alias or name
+        meaning = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{key}` | {kind(field.annotation)} | {default(field)} | {meaning} |")
+    return lines
+
+
+def scenario_format() -> str:
+    lines = [
+        "# Scenario format reference",
+        "",
+        "Generated from the pydantic models by `python docs/build.py`; do not edit by hand.",
+        "The JSON Schema for editors is printed by `conductor schema`. Every key not listed",
+        "here is an error. Units: a **duration** is a number of seconds or a string with a",
+        "unit (`250us`, `80ms`, `2s`, `5min`, `3h`, `30d`, `2w`); a **rate** is a number per",
+        'second or `"120/min"`, `"20/s"`, `"4/week"`; **money** is a number in the',
+        "scenario's `currency`; a **probability** is a number in [0, 1]; a **distribution**",
+        "is a mapping with `dist` (below) or a plain duration meaning a constant.",
+        "",
+    ]
+    for title, cls, _ in SECTIONS:
+        lines += [f"## {title}", "", (cls.__doc__ or "").strip(), "", *table(cls), ""]
+    lines += [
+        "## Distributions",
+        "",
+        "Each reports its mean and quantiles without sampling (`conductor check` uses them).",
+        "",
+    ]
+    for cls in DISTRIBUTIONS:
+        tag = typing.get_args(cls.model_fields["dist"].annotation)[0]
+        lines += [f"### `dist: {tag}`", "", (cls.__doc__ or "").strip(), ""]
+        fields = {k: v for k, v in cls.model_fields.items() if k != "dist"}
+        lines += ["| key | type | meaning |", "|---|---|---|"]
+        for name, field in fields.items():
+            meaning = (field.description or "").replace("|", "\\|")
+            lines.append(f"| `{name}` | {kind(field.annotation)} | {meaning} |")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def cli_reference() -> str:
+    lines = [
+        "# Command-line reference",
+        "",
+        "Generated from the click commands by `python docs/build.py`; do not edit by hand.",
+        "Exit status: 0 done, 2 bad input (one line naming the file, the key path and what",
+        "was expected), 1 a failure of the program itself, 130 interrupted.",
+        "",
+    ]
+    context = click.Context(cli, info_name="conductor")
+    lines += ["## conductor", "", "```text", cli.get_help(context), "```", ""]
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        sub = click.Context(command, info_name=f"conductor {name}", parent=context)
+        lines += [f"## conductor {name}", "", "```text", command.get_help(sub), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def parameter_tables() -> str:
+    lines = [BEGIN, ""]
+    for name in policies():
+        cls = policy_class(name)
+        lines += [f"### `policy: {name}`", "", *table(cls.Params), ""]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def strategies_page(current: str) -> str:
+    start, end = current.find(BEGIN), current.find(END)
+    if start < 0 or end < 0:
+        return current.rstrip() + "\n\n" + parameter_tables() + "\n"
+    return current[:start] + parameter_tables() + current[end + len(END) :]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate docs/ reference pages.")
+    parser.add_argument("--check", action="store_true", help="fail if a page is stale")
+    args = parser.parse_args(argv)
+    strategies = DOCS / "strategies.md"
+    pages = {
+        DOCS / "scenario-format.md": scenario_format(),
+        DOCS / "cli.md": cli_reference(),
+        strategies: strategies_page(strategies.read_text() if strategies.exists() else ""),
+    }
+    stale = [path for path, text in pages.items() if not path.exists() or path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"{path} is out of date: run python docs/build.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(pages[path])
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
