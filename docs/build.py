@@ -1,8 +1,8 @@
 """Generate the reference pages of docs/ from the code, so they cannot drift from it.
 
-    python docs/build.py          # rewrite docs/scenario-format.md, docs/cli.md and the
-                                  # parameter tables in docs/strategies.md
-    python docs/build.py --check  # exit 1 if any of them is out of date (the tests run this)
+python docs/build.py          # rewrite docs/scenario-format.md, docs/cli.md and the
+                              # parameter tables in docs/strategies.md
+python docs/build.py --check  # exit 1 if any of them is out of date (the tests run this)
 """
 
 from __future__ import annotations
@@ -196,11 +196,18 @@ def cli_reference() -> str:
         "was expected), 1 a failure of the program itself, 130 interrupted.",
         "",
     ]
-    context = click.Context(cli, info_name="conductor")
+    # A fixed width: click would otherwise wrap to the terminal running the build.
+    context = click.Context(cli, info_name="conductor", terminal_width=100, max_content_width=100)
     lines += ["## conductor", "", "```text", cli.get_help(context), "```", ""]
     for name in cli.list_commands(context):
         command = cli.get_command(context, name)
-        sub = click.Context(command, info_name=f"conductor {name}", parent=context)
+        sub = click.Context(
+            command,
+            info_name=f"conductor {name}",
+            parent=context,
+            terminal_width=100,
+            max_content_width=100,
+        )
         lines += [f"## conductor {name}", "", "```text", command.get_help(sub), "```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
