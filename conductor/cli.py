@@ -224,7 +224,7 @@ def compare(
     "formats",
     multiple=True,
     type=click.Choice(["png", "svg"]),
-    help="Figure formats (default png; repeatable).",
+    help="Figure formats with --out: png always, svg also writes SVG (repeatable).",
 )
 @_common
 def sweep(
@@ -270,7 +270,7 @@ def sweep(
     if out:
         from conductor.plots import write_figures
 
-        write_figures(result.to_dict(), out, formats=formats or ("png",), kind="sweep")
+        write_figures(result.to_dict(), out, formats=("png", *formats), kind="sweep")
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return

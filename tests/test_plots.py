@@ -231,10 +231,10 @@ def test_composition_graph_takes_utilisation_from_a_run(compared) -> None:
 
 
 def test_write_figures_for_a_compare(compared, tmp_path) -> None:
-    paths = write_figures(compared, tmp_path, formats=("png", "svg"))
-    names = {p.name for p in paths}
-    for stem in ("cdf", "percentiles", "cost", "pareto", "timeline"):
-        assert {f"{stem}.png", f"{stem}.svg"} <= names
+    paths = write_figures(compared, tmp_path)
+    assert [p.name for p in paths] == [
+        f"{stem}.png" for stem in ("cdf", "percentiles", "cost", "pareto", "timeline")
+    ]
     for path in paths:
         assert path.stat().st_size > MIN_BYTES, path
 
@@ -255,13 +255,13 @@ def test_plot_command_draws_each_kind(folder, tmp_path, kind) -> None:
     result = invoke("plot", folder, "--kind", kind, "-o", target, "--strategy", "buy")
     assert result.exit_code == 0, result.output
     assert target.stat().st_size > MIN_BYTES
-    assert invoke("plot", folder / "results.json", "--kind", kind).exit_code == 0
-    assert (folder / f"{kind}.png").stat().st_size > MIN_BYTES
 
 
 def test_plot_command_redraws_a_folder_and_a_sweep(compared, folder, tmp_path) -> None:
+    assert invoke("plot", folder / "results.json", "--kind", "pareto").exit_code == 0
+    assert (folder / "pareto.png").stat().st_size > MIN_BYTES
     assert invoke("plot", folder).exit_code == 0
-    assert {p.name for p in folder.glob("*.png")} >= {"cdf.png", "pareto.png", "timeline.png"}
+    assert {p.name for p in folder.glob("*.png")} >= {"cdf.png", "cost.png", "timeline.png"}
     sweep = tmp_path / "sweep"
     sweep.mkdir()
     document = sweep_of(compared, {"x": [1, 2, 3], "y": [0, 1]})

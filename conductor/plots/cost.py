@@ -206,6 +206,7 @@ def front_of(points: dict[str, tuple]) -> list[str]:
     """Names not dominated on (cost, p99), both minimised."""
 
     def dominates(a: tuple, b: tuple) -> bool:
+        """Whether a is at least as good as b on both and better on one."""
         return a[0] <= b[0] and a[1] <= b[1] and (a[0] < b[0] or a[1] < b[1])
 
     return [n for n, p in points.items() if not any(dominates(q, p) for q in points.values())]

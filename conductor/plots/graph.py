@@ -79,7 +79,7 @@ def composition_graph(
     columns = max((max(x for x, _ in pos.values()) + 1 for pos in layouts if pos), default=1)
     heights = [max((-y for _, y in pos.values()), default=0) + 1 for pos in layouts]
     if ax is None:
-        size = (2.6 * columns + 3.2, 1.1 * sum(heights) + 0.6 * len(heights) + 1.0)
+        size = (2.6 * columns + 3.2, 1.1 * sum(heights) + 0.6 * len(heights) + 0.6)
         ax = Figure(figsize=size, dpi=DPI, layout="constrained").add_subplot()
     offset = 0.0
     for flow, pos, height in zip(plan.flows, layouts, heights, strict=True):
@@ -132,7 +132,7 @@ def composition_graph(
         ax.text(-0.55, 0.6 - offset, f"flow {flow.name}", fontweight="bold", ha="left")
         offset += height + 0.6
     ax.set_xlim(-0.6, columns - 0.4)
-    ax.set_ylim(-(offset - 0.6) + 0.3, 0.9)
+    ax.set_ylim(-(offset - 1.6) - 0.45, 0.9)  # half a row under the lowest box
     ax.set_axis_off()
     source = (
         "measured utilisation"
@@ -189,6 +189,7 @@ def _bend(pos: dict[int, tuple[float, float]], start: int, end: int) -> float:
     between = [(x, y) for x, y in pos.values() if x0 < x < x1]
 
     def blocked(offset: float) -> bool:
+        """Whether the arrow, lifted by `offset` rows mid-way, crosses a box."""
         return any(
             abs(y0 + (y1 - y0) * (x - x0) / (x1 - x0) + offset * _arch(x, x0, x1) - y) < 0.4
             for x, y in between
@@ -210,6 +211,7 @@ def _arch(x: float, x0: float, x1: float) -> float:
 
 
 def _shift(position: tuple[float, float], offset: float) -> tuple[float, float]:
+    """A layout position moved down by a flow band's offset."""
     return position[0], position[1] - offset
 
 
@@ -228,6 +230,7 @@ def _utilisations(plan: Plan, serving, run, given) -> dict[str, float]:
 
 
 def _first_provider(plan: Plan, component) -> str:
+    """The provider of a component's first declared option."""
     return plan.providers[plan.options[component.options[0]].provider].name
 
 

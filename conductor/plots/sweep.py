@@ -150,6 +150,7 @@ def _format(ax: Axes, kind: str, currency: str, axis=None) -> None:
 
 
 def _unit_label(kind: str, currency: str) -> str:
+    """The unit suffix of an axis label for a metric kind."""
     return {"money": f" ({currency})", "rate": " (requests/s)"}.get(kind, "")
 
 

@@ -3,7 +3,8 @@
 The measured window is cut into equal buckets (averaged over replications, bucket by
 bucket). From top to bottom:
 
-- latency p50 (dashed) and p99 (solid) of the successful requests arriving in a bucket;
+- latency p50 (dashed) and p99 (solid) of the successful requests arriving in a bucket
+  (with under a few hundred requests a bucket, its p99 is close to its maximum: noisy);
 - the share of requests that succeeded;
 - cost per bucket, stacked: variable (per call), fixed (per hour) and SLO penalties;
 - which provider served each component: one band per component, split by each
@@ -36,6 +37,8 @@ from conductor.plots.style import (
     latency_axis,
     legend_outside,
     money_axis,
+    new_axes,
+    no_data,
     percent_axis,
     pick_run,
     provider_colors,
@@ -93,7 +96,8 @@ def timeline(
     """Multi-panel timeline of one strategy (a compare result's baseline by default).
 
     `ax` may be a Figure or SubFigure to draw the panels into; given an Axes, only the
-    latency panel is drawn there. `scenario` (a Scenario or Plan) names event targets.
+    latency panel is drawn there; a result without a timeline gives one small Axes saying
+    so. `scenario` (a Scenario or Plan) names event targets.
     """
     result = as_dict(result)
     name, run = pick_run(result, strategy)
@@ -102,23 +106,20 @@ def timeline(
     start = floats(series.get("t"))
     width = float(series.get("width_s") or 0.0)
     title = f"Timeline of strategy {name} — {run.get('scenario', {}).get('name', '')}".rstrip(" —")
-    if isinstance(ax, Axes):
-        _latency(ax, start, width, series, color)
-        ax.set_title(title)
-        return ax
+    if isinstance(ax, Axes) or start.size == 0:
+        panel = ax if isinstance(ax, Axes) else new_axes(None, (7.0, 2.0))
+        if start.size == 0:
+            no_data(panel, "timeline")
+        else:
+            _latency(panel, start, width, series, color)
+        panel.set_title(title)
+        return panel
     shares = series.get("share") or {}
     figure = ax or Figure(figsize=(10.0, 8.5 + 0.25 * len(shares)), dpi=DPI, layout="constrained")
     axes = figure.subplots(
         4, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4, 2.2, 0.9 + 0.55 * len(shares)]}
     )
     figure.suptitle(title)
-    if start.size == 0:
-        for panel in axes:
-            panel.set_axis_off()
-        axes[0].text(
-            0.5, 0.5, "no timeline in this result", ha="center", transform=axes[0].transAxes
-        )
-        return figure
     unit, scale = time_unit(start[-1] + width - start[0])
     _latency(axes[0], start, width, series, color)
     _success(axes[1], start, width, series, color)
@@ -138,6 +139,7 @@ def timeline(
 
 
 def _centres(start: np.ndarray, width: float) -> np.ndarray:
+    """The middle of each bucket."""
     return start + width / 2.0
 
 

@@ -221,6 +221,7 @@ def _spend_phrase(value: float, baseline: str) -> str:
 
 
 def _includes_zero(stat: Mapping[str, Any]) -> bool:
+    """Whether a difference's 95 % interval includes 0 (not significant)."""
     interval = stat.get("ci95")
     return bool(interval) and interval[0] <= 0 <= interval[1]
 
@@ -423,6 +424,7 @@ def _plain_money(value: float | None) -> str:
 
 
 def _stat_cell(stat: Mapping[str, Any] | None, show) -> str:
+    """A Stat as escaped HTML: the mean and a grey ± half-width."""
     if stat is None or stat.get("mean") is None:
         return "–"
     text = escape(show(stat["mean"]))
@@ -435,6 +437,7 @@ def _stat_cell(stat: Mapping[str, Any] | None, show) -> str:
 
 
 def _change_cell(stat: Mapping[str, Any] | None) -> str:
+    """A paired difference as a table cell, grey when not significant."""
     if stat is None:
         return "<td>–</td>"
     text = escape(change(stat["mean"]))
@@ -445,34 +448,41 @@ def _change_cell(stat: Mapping[str, Any] | None) -> str:
 
 
 def _section(title: str, body: str) -> str:
+    """A titled section."""
     return f"<section><h2>{escape(title)}</h2>{body}</section>"
 
 
 def _list(sentences: list[str]) -> str:
+    """Sentences as an escaped bullet list."""
     return "<ul class='reading'>" + "".join(f"<li>{escape(s)}</li>" for s in sentences) + "</ul>"
 
 
 def _get(node: Any, *path: str) -> Any:
+    """The value at a key path, or None."""
     for key in path:
         node = node.get(key) if isinstance(node, Mapping) else None
     return node
 
 
 def _stat(run: Mapping[str, Any], *path: str) -> Mapping[str, Any] | None:
+    """A Stat of a run object's summary by key path."""
     return _get(run, "summary", *path)
 
 
 def _mean(run: Mapping[str, Any], *path: str) -> float:
+    """The mean of a summary Stat, NaN when missing."""
     stat = _stat(run, *path)
     return math.nan if not stat or stat.get("mean") is None else float(stat["mean"])
 
 
 def _best(values: Mapping[str, float]) -> str | None:
+    """The key with the lowest finite value, or None."""
     finite = {k: v for k, v in values.items() if math.isfinite(v)}
     return min(finite, key=finite.__getitem__) if finite else None
 
 
 def _join(names: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -484,6 +494,7 @@ def _timelines(result: Mapping[str, Any]) -> list[str]:
 
 
 def _first_sweep_run(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The first run object of a sweep, for its settings."""
     for point in result.get("points") or ():
         for run in (point.get("strategies") or {}).values():
             return run
