@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 
 import numpy as np
-from scipy import stats as _scipy_stats
+from scipy.special import stdtrit
 
 
 @cache
 def t_quantile(n: int, level: float = 0.95) -> float:
     """Two-sided Student-t critical value for n observations."""
-    return float(_scipy_stats.t.ppf(0.5 + level / 2.0, n - 1))
+    return float(stdtrit(n - 1, 0.5 + level / 2.0))
 
 
 def stat(values: Iterable[float], level: float = 0.95) -> dict | None:
