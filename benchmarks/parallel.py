@@ -20,7 +20,7 @@ from pathlib import Path
 import conductor
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tandem import tandem_scenario  # noqa: E402
+from tandem import tandem_scenario
 
 
 def main(argv: list[str] | None = None) -> dict:
