@@ -84,6 +84,18 @@ def _load(path: str, overrides, horizon=None, warmup=None, seed=None, replicatio
     return load_scenario(path, [*overrides, *extra])
 
 
+def _scenario_file(result: dict) -> str | None:
+    """The scenario file a run, compare or sweep result was made from, if still there."""
+    if "points" in result:
+        runs = list(result["points"][0]["strategies"].values()) if result["points"] else []
+    elif "strategies" in result:
+        runs = list(result["strategies"].values())
+    else:
+        runs = [result]
+    file = runs[0].get("scenario", {}).get("file") if runs else None
+    return file if file and Path(file).is_file() else None
+
+
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conductor")
 def main() -> None:
@@ -406,6 +418,7 @@ def report(results, output, scenario, overrides, image_format):
     from conductor.report.html import build_report
 
     result, folder = load_results(results)
+    scenario = scenario or _scenario_file(result)
     loaded = _load(scenario, overrides) if scenario else None
     target = Path(output) if output else folder / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -153,6 +153,7 @@ def result_of(
     return RunResult(
         scenario_name=scenario.name,
         scenario_sha256=scenario.sha256,
+        scenario_file=str(Path(scenario.file).resolve()) if Path(scenario.file).is_file() else None,
         strategy=strategy,
         seed=settings.seed,
         horizon=settings.horizon,

@@ -29,6 +29,7 @@ class RunResult:
     warmup: float
     currency: str
     runs: list[Figures]
+    scenario_file: str | None = None
     timelines: list[dict] = field(default_factory=list, repr=False)
     records: list[Records] = field(default_factory=list, repr=False)
     events: list[dict] = field(default_factory=list, repr=False)
@@ -56,7 +57,11 @@ class RunResult:
             node[path[-1]] = self.stat(*path)
         return {
             "conductor": __version__,
-            "scenario": {"name": self.scenario_name, "sha256": self.scenario_sha256},
+            "scenario": {
+                "name": self.scenario_name,
+                "sha256": self.scenario_sha256,
+                "file": self.scenario_file,
+            },
             "strategy": self.strategy,
             "seed": self.seed,
             "replications": self.replications,
