@@ -52,7 +52,6 @@ def event_process(
         yield env.timeout(event.value)
         come_up(state, env.now)
     elif event.action == "exit":
-        state.exited = True
         go_down(state, env.now)
     elif event.action == "price":
         portfolio.accrue(env.now)

@@ -24,7 +24,6 @@ class ProviderState:
         "down_since",
         "downtime",
         "epoch",
-        "exited",
         "plan",
         "price",
         "slow",
@@ -37,7 +36,6 @@ class ProviderState:
         self.epoch = 0
         self.slow = 1.0
         self.price = 1.0
-        self.exited = False
         self.dependents: list[ProviderState] = []
         self.down_since = 0.0
         self.downtime = 0.0

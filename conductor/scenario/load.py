@@ -115,7 +115,6 @@ def load_scenario(
     scenario._sha256 = hashlib.sha256(
         json.dumps(document, sort_keys=True, default=str).encode()
     ).hexdigest()
-    scenario._base_dir = str(base_dir) if base_dir is not None else "."
     return scenario
 
 

@@ -26,7 +26,6 @@ from pydantic import (
 
 from conductor.scenario.distributions import DistributionSpec
 from conductor.scenario.units import Duration, Money, PositiveDuration, Probability, Rate
-from conductor.scenario.units import parse_duration as _parse_duration
 
 
 class Model(BaseModel):
@@ -365,7 +364,6 @@ class Scenario(Model):
 
     _file: str = PrivateAttr("<scenario>")
     _sha256: str = PrivateAttr("")
-    _base_dir: str = PrivateAttr(".")
 
     @property
     def file(self) -> str:
@@ -377,7 +375,3 @@ class Scenario(Model):
         """Digest of the scenario document after overrides: what results are keyed by."""
         return self._sha256
 
-
-def duration(value: Any) -> float:
-    """Seconds from a duration written as in a scenario file."""
-    return _parse_duration(value)
