@@ -203,10 +203,16 @@ class Executor:
         policy = self.policies[component]
         if measured is not None:
             self.calls[component] += 1
+        budget = policy.retry_budget
+        if budget is not None:
+            # Each call earns `budget` retry tokens, up to a burst of ten calls' worth.
+            self.retry_tokens[component] = min(
+                self.retry_tokens[component] + budget, budget * 10.0 + 1.0
+            )
         if policy.hedge_delay is not None:
             ok = yield from self._hedged(component, measured, policy)
             retry = 0
-            while not ok and retry < policy.retries:
+            while not ok and retry < policy.retries and self._may_retry(component, policy):
                 retry += 1
                 delay = policy.backoff(retry, self.jitter[component]())
                 if delay > 0:
@@ -224,11 +230,6 @@ class Executor:
         env = self.env
         strategy = self.strategy
         observes = strategy.observes
-        budget = policy.retry_budget
-        if budget is not None:
-            self.retry_tokens[component] = min(
-                self.retry_tokens[component] + budget, budget * 10.0 + 1.0
-            )
         attempt = 0
         previous = -1
         while True:
@@ -253,16 +254,21 @@ class Executor:
             if outcome == OK:
                 return True
             attempt += 1
-            if attempt > policy.retries:
+            if attempt > policy.retries or not self._may_retry(component, policy):
                 return False
-            if budget is not None:
-                if self.retry_tokens[component] < 1.0:
-                    return False
-                self.retry_tokens[component] -= 1.0
             delay = policy.backoff(attempt, self.jitter[component]())
             if delay > 0:
                 yield env.timeout(delay)
             previous = option
+
+    def _may_retry(self, component: int, policy: CallPolicy) -> bool:
+        """Spend a retry token, if the policy has a retry budget; False when none is left."""
+        if policy.retry_budget is None:
+            return True
+        if self.retry_tokens[component] < 1.0:
+            return False
+        self.retry_tokens[component] -= 1.0
+        return True
 
     def _hedged(
         self, component: int, measured: Tally | None, policy: CallPolicy

@@ -943,6 +943,8 @@ def _weighted(spec: type[BaseSpec]) -> type[BaseSpec]:
 
 
 _WEIGHTED = tuple(_weighted(spec) for spec in _SPECS)
+# Module globals under their own names, so that pickle (process pools, Dask) finds them.
+globals().update({spec.__name__: spec for spec in _WEIGHTED})
 
 MixtureComponentSpec = Annotated[
     functools.reduce(operator.or_, _WEIGHTED),

@@ -374,4 +374,3 @@ class Scenario(Model):
     def sha256(self) -> str:
         """Digest of the scenario document after overrides: what results are keyed by."""
         return self._sha256
-

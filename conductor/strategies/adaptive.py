@@ -1,9 +1,11 @@
 """`adaptive`: the conductor, which re-sources a component when the switch pays for itself.
 
 It starts from the option with the lowest expected total cost per hour on the declared
-figures (see `economics`). Every `review` it re-estimates each option's cost per hour
-from what it observed during the period (calls, failures, lateness, current prices),
-keeping the declared figures for options it has not observed. It switches a component
+figures (see `economics`), leaving a `status_quo` only when that move pays back by the
+rule below. Every `review` it re-estimates each option's cost per hour from what it
+observed (calls, failures, lateness, current prices), blending each period into the
+earlier estimate with weight `smoothing`, and keeps the declared figures for options it
+has not observed. It switches a component
 to a cheaper option when the saving over `payback` exceeds the switch-in cost by more
 than `hysteresis` (saving × payback > (1 + h) × switch cost) and the saving is more
 than h of the current cost, so noise does not make it flap. The new option serves after
@@ -43,6 +45,11 @@ class AdaptiveParams(StrategyParams):
     among: list[str] = Field(
         default_factory=list, description="Candidate providers (default: every option)."
     )
+    smoothing: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.5,
+        description="Weight of the latest review period in the observed estimates "
+        "(1: only the latest period; lower: a longer memory, fewer knee-jerk switches).",
+    )
 
 
 class Adaptive(SingleSourcing):
@@ -72,7 +79,23 @@ class Adaptive(SingleSourcing):
     def pick(self, component) -> int:
         calls = self.nominal[component.index]
         costs = {o: self.cost(o, calls, 1.0) for o in self.candidates(component.index)}
-        return min(costs, key=costs.get)
+        best = min(costs, key=costs.get)
+        current = self.plan.status_quo.get(component.index)
+        if current is None or current == best:
+            return best
+        # Brownfield: leave the status quo only when the move pays back its switch-in.
+        staying = self.cost(current, calls, 1.0)
+        switch_cost = self.plan.options[best].switch_cost
+        return best if self.pays(staying, costs[best], switch_cost) else current
+
+    def pays(self, current: float, candidate: float, switch_cost: float) -> bool:
+        """True when moving from a cost per hour to a lower one repays the switch in time."""
+        saving = current - candidate
+        hysteresis = self.params.hysteresis
+        payback_hours = self.params.payback / 3600.0
+        return saving * payback_hours > (1 + hysteresis) * switch_cost and (
+            saving > hysteresis * current
+        )
 
     def cost(self, option: int, calls_per_hour: float, price: float) -> float:
         """Estimated total cost per hour of an option taking all of its component's calls."""
@@ -91,10 +114,15 @@ class Adaptive(SingleSourcing):
             self.late[option] += 1
 
     def review(self, context: Context) -> None:
+        weight = self.params.smoothing
         for option, attempts in enumerate(self.attempts):
             if attempts >= MIN_OBSERVED:
                 fail = self.failures[option] / attempts
                 late = self.late[option] / max(attempts - self.failures[option], 1)
+                before = self.observed[option]
+                if before is not None:
+                    fail = weight * fail + (1 - weight) * before[0]
+                    late = weight * late + (1 - weight) * before[1]
                 self.observed[option] = (fail, late)
         hours = self.review_interval / 3600.0
         for component in self.plan.components:
@@ -106,15 +134,9 @@ class Adaptive(SingleSourcing):
             calls = observed_calls if observed_calls > 0 else self.nominal[index]
             costs = {o: self.cost(o, calls, context.price(o)) for o in self.candidates(index)}
             best = min(costs, key=costs.get)
-            if best == current:
-                continue
-            saving = costs[current] - costs[best]
             switch_cost = 0.0 if context.engaged(best) else self.plan.options[best].switch_cost
-            hysteresis = self.params.hysteresis
-            payback_hours = self.params.payback / 3600.0
-            if saving * payback_hours > (1 + hysteresis) * switch_cost and (
-                saving > hysteresis * costs[current]
-            ):
+            staying = self.cost(current, calls, context.price(current))
+            if best != current and self.pays(staying, costs[best], switch_cost):
                 context.migrate(index, best)
                 self.decisions.append(
                     (context.now, component.name, self.provider_of(current), self.provider_of(best))

@@ -138,7 +138,12 @@ class Strategy:
         overrides = self.params.per_component.get(component)
         if not overrides:
             return self.params
-        merged = {**self.params.model_dump(exclude={"per_component"}), **overrides}
+        # Only what the scenario wrote: re-validating computed defaults (an unbounded
+        # backoff.max) would fail, and unset keys take their defaults again anyway.
+        merged = {
+            **self.params.model_dump(exclude={"per_component"}, exclude_unset=True),
+            **overrides,
+        }
         try:
             return type(self.params).model_validate(merged)
         except ValidationError as error:

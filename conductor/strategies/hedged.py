@@ -12,6 +12,7 @@ min(X₁, d + X₂), and the extra load is P(X₁ > d) attempts per call, 5 % at
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Annotated
 
 import numpy as np
@@ -68,12 +69,7 @@ class Hedged(Strategy):
         if isinstance(delay, str):
             primary = self.ordered(component, params.order)[0]
             delay = declared_quantile(self.plan, primary, float(delay[1:]) / 100.0)
-        return CallPolicy(
-            timeout=base.timeout,
-            retries=base.retries,
-            hedge_delay=delay,
-            max_attempts=params.max_attempts,
-        )
+        return replace(base, hedge_delay=delay, max_attempts=params.max_attempts)
 
     def start(self, context: Context) -> None:
         super().start(context)
