@@ -15,7 +15,8 @@ import pytest
 import conductor
 from conductor.errors import ScenarioError
 from conductor.experiments import sweep as sweep_module
-from conductor.experiments.sweep import COLUMNS, parse_values
+from conductor.experiments.sweep import parse_values
+from conductor.metrics.results import HEADLINE as COLUMNS
 
 SCENARIO = {
     "name": "grid",

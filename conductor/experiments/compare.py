@@ -99,6 +99,16 @@ class CompareResult:
         """One flat row per strategy and replication, for runs.csv."""
         return [row for result in self.results.values() for row in result.rows()]
 
+    def summary_frame(self):
+        """One row per strategy, ranked: each headline figure's mean and 95 % interval
+        (a pandas DataFrame; the list of rows when pandas is missing)."""
+        rows = [self.results[name].headline() for name in self.ranking]
+        try:
+            import pandas as pd
+        except ImportError:
+            return rows
+        return pd.DataFrame(rows).set_index("strategy")
+
     def to_frame(self):
         """The per-replication rows of every strategy as a pandas DataFrame."""
         import pandas as pd

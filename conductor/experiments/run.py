@@ -18,14 +18,24 @@ from conductor.metrics.timeline import replication_timeline
 from conductor.plan import Plan, compile_plan
 from conductor.scenario.load import load_scenario as _load
 from conductor.scenario.model import Scenario
+from conductor.scenario.units import parse_duration
 from conductor.strategies.registry import build_strategy, check_strategies
 
 
 def load_scenario(
-    source: str | Path | Mapping[str, Any], overrides: Mapping[str, Any] | Iterable[str] = ()
+    source: str | Path | Mapping[str, Any] | Scenario,
+    overrides: Mapping[str, Any] | Iterable[str] = (),
+    *,
+    base_dir: str | Path | None = None,
 ) -> Scenario:
-    """Read and validate a scenario, its strategies' parameters included."""
-    scenario = _load(source, overrides)
+    """Read and validate a scenario, its strategies' parameters included; a loaded
+    Scenario is re-read from its document, with the overrides on top."""
+    if isinstance(source, Scenario):
+        base_dir = source.base_dir if base_dir is None else base_dir
+        scenario = _load(source.document, overrides, base_dir=base_dir)
+        scenario._file = source.file
+    else:
+        scenario = _load(source, overrides, base_dir=base_dir)
     check_strategies(scenario, compile_plan(scenario))
     return scenario
 
@@ -43,10 +53,17 @@ class Settings:
     def of(cls, scenario: Scenario, **given: Any) -> Settings:
         """The scenario's settings with every given non-None value in their place."""
         run = scenario.run
+        try:
+            horizon, warmup = (
+                parse_duration(given[key]) if given.get(key) is not None else None
+                for key in ("horizon", "warmup")
+            )
+        except ValueError as error:
+            raise ScenarioError(str(error), path="run") from None
         settings = cls(
             seed=given.get("seed") if given.get("seed") is not None else run.seed,
-            horizon=given.get("horizon") if given.get("horizon") is not None else run.horizon,
-            warmup=given.get("warmup") if given.get("warmup") is not None else run.warmup,
+            horizon=horizon if horizon is not None else run.horizon,
+            warmup=warmup if warmup is not None else run.warmup,
             replications=given.get("replications") or run.replications,
         )
         if settings.warmup >= settings.horizon:
@@ -121,8 +138,8 @@ def run(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    horizon: float | None = None,
-    warmup: float | None = None,
+    horizon: float | str | None = None,
+    warmup: float | str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     keep_records: bool = False,

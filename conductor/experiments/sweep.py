@@ -39,24 +39,6 @@ from conductor.experiments.run import (
 from conductor.metrics.results import RunResult, atomic_write, rows_csv
 from conductor.scenario.model import Scenario
 
-# The columns of sweep.csv, each with _lo and _hi beside it: name -> key path.
-COLUMNS = {
-    "requests": ("summary", "requests"),
-    "throughput_rps": ("summary", "throughput_rps"),
-    "success_rate": ("summary", "success_rate"),
-    "latency_mean_s": ("summary", "latency_s", "mean"),
-    "latency_p50_s": ("summary", "latency_s", "p50"),
-    "latency_p90_s": ("summary", "latency_s", "p90"),
-    "latency_p95_s": ("summary", "latency_s", "p95"),
-    "latency_p99_s": ("summary", "latency_s", "p99"),
-    "latency_p999_s": ("summary", "latency_s", "p999"),
-    "slo_attainment": ("summary", "slo_attainment"),
-    "cost_total": ("summary", "cost", "total"),
-    "cost_per_request": ("summary", "cost", "per_request"),
-    "cost_per_hour": ("summary", "cost", "per_hour"),
-    "switches": ("summary", "switches"),
-}
-
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
 
@@ -180,14 +162,8 @@ class SweepResult:
 
 
 def sweep_row(point: Mapping[str, Any], strategy: str, result: RunResult) -> dict[str, Any]:
-    """One row of sweep.csv."""
-    row: dict[str, Any] = {**point, "strategy": strategy}
-    for name, path in COLUMNS.items():
-        stat = result.stat(*path)
-        row[name] = stat["mean"] if stat else math.nan
-        interval = stat["ci95"] if stat and stat["ci95"] else (math.nan, math.nan)
-        row[f"{name}_lo"], row[f"{name}_hi"] = interval
-    return row
+    """One row of sweep.csv: the point's values, the strategy, then the headline figures."""
+    return {**point, **result.headline()}
 
 
 def unit_key(unit: Unit) -> str:
@@ -208,7 +184,7 @@ def unit_key(unit: Unit) -> str:
 
 
 def sweep(
-    scenario: str | Path | Mapping[str, Any],
+    scenario: str | Path | Mapping[str, Any] | Scenario,
     vary: Iterable[str] | Mapping[str, Any],
     strategies: Sequence[str] | None = None,
     *,
@@ -224,9 +200,9 @@ def sweep(
 ) -> SweepResult:
     """Run strategies over a grid of scenario parameters (resuming from `out` if given)."""
     varied = parse_vary(vary)
-    if isinstance(scenario, Scenario):
-        raise ScenarioError("sweep takes a scenario file or mapping, not a loaded Scenario")
-    base = dict(scenario) if isinstance(scenario, Mapping) else str(scenario)
+    base = dict(scenario) if isinstance(scenario, Mapping) else scenario
+    if isinstance(base, Path):
+        base = str(base)
     overrides = list(overrides)
     grid = [
         dict(zip(varied, values, strict=True)) for values in itertools.product(*varied.values())

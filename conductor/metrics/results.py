@@ -16,6 +16,24 @@ from conductor.metrics.stats import stat
 from conductor.metrics.summary import Figures
 from conductor.metrics.timeline import mean_timeline
 
+# The headline figures (the columns of sweep.csv, each with _lo and _hi beside it).
+HEADLINE = {
+    "requests": ("summary", "requests"),
+    "throughput_rps": ("summary", "throughput_rps"),
+    "success_rate": ("summary", "success_rate"),
+    "latency_mean_s": ("summary", "latency_s", "mean"),
+    "latency_p50_s": ("summary", "latency_s", "p50"),
+    "latency_p90_s": ("summary", "latency_s", "p90"),
+    "latency_p95_s": ("summary", "latency_s", "p95"),
+    "latency_p99_s": ("summary", "latency_s", "p99"),
+    "latency_p999_s": ("summary", "latency_s", "p999"),
+    "slo_attainment": ("summary", "slo_attainment"),
+    "cost_total": ("summary", "cost", "total"),
+    "cost_per_request": ("summary", "cost", "per_request"),
+    "cost_per_hour": ("summary", "cost", "per_hour"),
+    "switches": ("summary", "switches"),
+}
+
 
 @dataclass
 class RunResult:
@@ -75,6 +93,16 @@ class RunResult:
             **_split_timeline(mean_timeline(self.timelines)),
             "events": self.events,
         }
+
+    def headline(self) -> dict[str, Any]:
+        """The strategy and each headline figure's mean with its 95 % interval, flat."""
+        row: dict[str, Any] = {"strategy": self.strategy}
+        for name, path in HEADLINE.items():
+            stat = self.stat(*path)
+            row[name] = stat["mean"] if stat else math.nan
+            interval = stat["ci95"] if stat and stat["ci95"] else (math.nan, math.nan)
+            row[f"{name}_lo"], row[f"{name}_hi"] = interval
+        return row
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat row per replication, for runs.csv."""

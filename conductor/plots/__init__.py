@@ -4,8 +4,9 @@ Every figure is a plain function of a result dict (the JSON of a run, compare or
 so it works on a loaded results.json) with an optional `ax`; it returns the Axes, or the
 Figure for multi-panel ones. Figures are built on `matplotlib.figure.Figure` directly, so
 they never open a window nor touch pyplot's global state; the Agg backend is selected
-here for any code that does use pyplot, unless pyplot was already set up by the caller
-(a notebook, say). Only this package and the HTML report import matplotlib.
+here for any code that does use pyplot, unless pyplot was already set up by the caller;
+in a Jupyter kernel the inline backend is kept, so returned figures display. Only this
+package and the HTML report import matplotlib.
 
     from conductor.plots import latency_cdf, write_figures
     write_figures(compare_result.to_dict(), "out/")
@@ -15,7 +16,10 @@ import sys
 
 import matplotlib
 
-if "matplotlib.pyplot" not in sys.modules:
+if "ipykernel" in sys.modules:
+    # In Jupyter, pyplot sets up the inline backend, which teaches IPython to show figures.
+    import matplotlib.pyplot
+elif "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
 
 from conductor.plots.cost import cost_breakdown, pareto

@@ -112,6 +112,8 @@ def load_scenario(
         raise error.located(file=file) from None
     scenario = validate(document, file=file, base_dir=base_dir)
     scenario._file = file
+    scenario._document = document
+    scenario._base_dir = str(base_dir) if base_dir is not None else None
     scenario._sha256 = hashlib.sha256(
         json.dumps(document, sort_keys=True, default=str).encode()
     ).hexdigest()

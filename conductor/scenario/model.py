@@ -364,6 +364,18 @@ class Scenario(Model):
 
     _file: str = PrivateAttr("<scenario>")
     _sha256: str = PrivateAttr("")
+    _document: dict = PrivateAttr(default_factory=dict)
+    _base_dir: str | None = PrivateAttr(None)
+
+    @property
+    def document(self) -> dict:
+        """The mapping the scenario was validated from (overrides applied)."""
+        return self._document
+
+    @property
+    def base_dir(self) -> str | None:
+        """The folder that relative data files (traces, samples) are read from."""
+        return self._base_dir
 
     @property
     def file(self) -> str:
