@@ -16,15 +16,15 @@ from typing import Annotated
 from pydantic import Field
 
 from conductor.scenario.units import PositiveDuration
-from conductor.strategies.base import CANCELLED, OK, Context, Strategy, StrategyParams
+from conductor.strategies.base import CANCELLED, OK, Context
+from conductor.strategies.ordered import Ordered, OrderedParams
 
 CLOSED, OPEN, HALF_OPEN = range(3)
 
 
-class BreakerParams(StrategyParams):
+class BreakerParams(OrderedParams):
     """Parameters of `circuit-breaker`."""
 
-    order: list[str] = Field(default_factory=list, description="Providers, in order.")
     failure_ratio: Annotated[float, Field(gt=0, le=1)] = Field(
         0.5, description="Failure ratio over the window that opens the breaker."
     )
@@ -46,7 +46,7 @@ class Breaker:
         self.probes_left = 0
 
 
-class CircuitBreaker(Strategy):
+class CircuitBreaker(Ordered):
     """Circuit breakers in front of an ordered list of options."""
 
     Params = BreakerParams
@@ -54,20 +54,16 @@ class CircuitBreaker(Strategy):
 
     def __init__(self, params: BreakerParams, plan, name: str = ""):
         super().__init__(params, plan, name)
-        self.check_providers(params.order, "order")
         self.trips = 0
 
     def start(self, context: Context) -> None:
         super().start(context)
-        self.chains = [self.ordered(c, p.order) for c, p in enumerate(self.component_params)]
         self.settings = {
             option: self.component_params[c]
             for c, chain in enumerate(self.chains)
             for option in chain
         }
         self.breakers = {option: Breaker(p.window) for option, p in self.settings.items()}
-        for component, chain in enumerate(self.chains):
-            context.adopt(component, chain)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         now = self.context.now
@@ -124,9 +120,3 @@ class CircuitBreaker(Strategy):
         breaker.outcomes.clear()
         breaker.failures = 0
         self.trips += 1
-
-    def describe(self) -> dict[str, str]:
-        return {
-            c.name: " → ".join(self.provider_of(o) for o in self.ordered(c.index, p.order))
-            for c, p in zip(self.plan.components, self.component_params, strict=True)
-        }

@@ -13,37 +13,27 @@ from typing import Annotated
 
 from pydantic import Field
 
-from conductor.strategies.base import CallPolicy, Context, Strategy, StrategyParams
+from conductor.strategies.base import CallPolicy
+from conductor.strategies.ordered import Ordered, OrderedParams
 
 
-class FailoverParams(StrategyParams):
+class FailoverParams(OrderedParams):
     """Parameters of `failover`."""
 
-    order: list[str] = Field(default_factory=list, description="Providers, in order.")
     retries: Annotated[int, Field(ge=0)] | None = Field(
         None, description="Retries after a failed attempt (default: options − 1)."
     )
 
 
-class Failover(Strategy):
+class Failover(Ordered):
     """Primary first, the next option on failure."""
 
     Params = FailoverParams
-
-    def __init__(self, params: FailoverParams, plan, name: str = ""):
-        super().__init__(params, plan, name)
-        self.check_providers(params.order, "order")
 
     def call_policy(self, component: int, params: FailoverParams) -> CallPolicy:
         chain = self.ordered(component, params.order)
         retries = params.retries if params.retries is not None else len(chain) - 1
         return super().call_policy(component, params.model_copy(update={"retries": retries}))
-
-    def start(self, context: Context) -> None:
-        super().start(context)
-        self.chains = [self.ordered(c, p.order) for c, p in enumerate(self.component_params)]
-        for component, chain in enumerate(self.chains):
-            context.adopt(component, chain)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         chain = self.chains[component]
@@ -54,9 +44,3 @@ class Failover(Strategy):
             if serving(option):
                 return option
         return self.fallback(component)
-
-    def describe(self) -> dict[str, str]:
-        return {
-            c.name: " → ".join(self.provider_of(o) for o in self.ordered(c.index, p.order))
-            for c, p in zip(self.plan.components, self.component_params, strict=True)
-        }

@@ -19,12 +19,13 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from conductor.scenario.units import parse_duration
-from conductor.strategies.base import CallPolicy, Context, Strategy, StrategyParams
+from conductor.strategies.base import CallPolicy
+from conductor.strategies.ordered import Ordered, OrderedParams
 
 _PERCENTILE = re.compile(r"^p([1-9]\d?(?:\.\d+)?)$")
 
 
-class HedgedParams(StrategyParams):
+class HedgedParams(OrderedParams):
     """Parameters of `hedged`."""
 
     delay: float | str = Field(
@@ -32,7 +33,6 @@ class HedgedParams(StrategyParams):
         description="Hedge after this long: a duration, or pNN (p1 to p99.9) of declared latency.",
     )
     max_attempts: Annotated[int, Field(ge=1)] = Field(2, description="Attempts per call.")
-    order: list[str] = Field(default_factory=list, description="Providers, in order.")
 
     @field_validator("delay", mode="before")
     @classmethod
@@ -54,14 +54,11 @@ def declared_quantile(plan, option: int, q: float) -> float:
     return float(np.quantile(total, q))
 
 
-class Hedged(Strategy):
+class Hedged(Ordered):
     """Hedged requests."""
 
     Params = HedgedParams
-
-    def __init__(self, params: HedgedParams, plan, name: str = ""):
-        super().__init__(params, plan, name)
-        self.check_providers(params.order, "order")
+    arrow = " ⇉ "
 
     def call_policy(self, component: int, params: HedgedParams) -> CallPolicy:
         base = super().call_policy(component, params)
@@ -70,12 +67,6 @@ class Hedged(Strategy):
             primary = self.ordered(component, params.order)[0]
             delay = declared_quantile(self.plan, primary, float(delay[1:]) / 100.0)
         return replace(base, hedge_delay=delay, max_attempts=params.max_attempts)
-
-    def start(self, context: Context) -> None:
-        super().start(context)
-        self.chains = [self.ordered(c, p.order) for c, p in enumerate(self.component_params)]
-        for component, chain in enumerate(self.chains):
-            context.adopt(component, chain)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         chain = self.chains[component]
@@ -88,7 +79,6 @@ class Hedged(Strategy):
 
     def describe(self) -> dict[str, str]:
         return {
-            c.name: " ⇉ ".join(self.provider_of(o) for o in self.ordered(c.index, p.order))
-            + f" after {self.policies[c.index].hedge_delay * 1000:.0f}ms"
-            for c, p in zip(self.plan.components, self.component_params, strict=True)
+            name: f"{chain} after {self.policies[index].hedge_delay * 1000:.0f}ms"
+            for index, (name, chain) in enumerate(super().describe().items())
         }
