@@ -199,6 +199,22 @@ def test_sweep_curves_stay_linear_over_a_narrow_range(compared) -> None:
     assert "(/s)" in ax.get_xlabel()
 
 
+def test_sweep_curves_of_switches_and_change_lead_time(compared) -> None:
+    sweep = sweep_of(compared, {"flows.checkout.arrivals.rate": [1, 10]})
+    for point in sweep["points"]:
+        for run in point["strategies"].values():
+            run["summary"]["change_lead_time_s"] = {
+                "mean": 3 * 86400.0,
+                "ci95": [2 * 86400.0, 4 * 86400.0],
+                "sd": 1.0,
+                "n": 3,
+            }
+    ax = sweep_curves(sweep, metric="change_lead_time")
+    assert len(ax.lines) == len(STRATEGIES)
+    assert any(label.get_text().endswith(" d") for label in ax.get_yticklabels())
+    assert len(sweep_curves(sweep, metric="switches").lines) == len(STRATEGIES)
+
+
 def test_sweep_heatmap_for_two_paths(compared) -> None:
     sweep = sweep_of(compared, {"a.rate": [1, 2, 3], "b.failure": [0, 0.1]})
     best = sweep_heatmap(sweep)

@@ -26,6 +26,7 @@ from matplotlib import ticker
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from conductor.errors import ConductorError
 from conductor.plots.style import (
@@ -56,6 +57,8 @@ METRICS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "success_rate": (("summary", "success_rate"), "success rate", "fraction"),
     "slo_attainment": (("summary", "slo_attainment"), "SLO attainment", "fraction"),
     "throughput_rps": (("summary", "throughput_rps"), "throughput", "rate"),
+    "switches": (("summary", "switches"), "switches", "count"),
+    "change_lead_time": (("summary", "change_lead_time_s"), "change lead time", "days"),
 }
 """Figures a sweep can plot: name -> (key path in a run object, label, kind)."""
 
@@ -147,6 +150,16 @@ def _format(ax: Axes, kind: str, currency: str, axis=None) -> None:
         money_axis(axis, currency)
     elif kind == "fraction":
         percent_axis(axis)
+    elif kind == "days":
+        axis.set_major_locator(_DayLocator())
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 86400:.3g} d"))
+
+
+class _DayLocator(MaxNLocator):
+    """Round numbers of days on an axis in seconds."""
+
+    def tick_values(self, vmin: float, vmax: float):
+        return super().tick_values(vmin / 86400, vmax / 86400) * 86400
 
 
 def _unit_label(kind: str, currency: str) -> str:
@@ -366,4 +379,6 @@ def _cell(value: float, kind: str, currency: str) -> str:
         return money_text(value)
     if kind == "fraction":
         return f"{100 * value:.3g} %"
+    if kind == "days":
+        return f"{value / 86400:.3g} d"
     return f"{value:.3g}"
