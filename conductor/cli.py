@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import click
@@ -41,7 +43,44 @@ class Commands(click.Group):
             ctx.exit(1)
 
 
+@dataclass(frozen=True)
+class Common:
+    """The options every simulating command takes."""
+
+    replications: int | None
+    horizon: str | None
+    warmup: str | None
+    seed: int | None
+    overrides: tuple[str, ...]
+    workers: int | None
+    scheduler: str | None
+    quiet: bool
+
+    def settings(self, *, replications: bool = True) -> list[str]:
+        """The run settings given on the command line, as scenario overrides."""
+        given = {"horizon": self.horizon, "warmup": self.warmup, "seed": self.seed}
+        if replications:
+            given["replications"] = self.replications
+        return [f"run.{key}={value}" for key, value in given.items() if value is not None]
+
+    def load(self, path: str):
+        """The scenario at `path` with --set and the run settings applied."""
+        from conductor.experiments.run import load_scenario
+
+        return load_scenario(path, [*self.overrides, *self.settings()])
+
+    def progress(self, as_json: bool = False) -> bool | None:
+        """Show a progress bar on a terminal, unless --quiet or --json."""
+        return False if self.quiet or as_json else None
+
+
 def _common(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        names = [f.name for f in fields(Common)]
+        common = Common(**{name: kwargs.pop(name) for name in names})
+        return function(*args, common=common, **kwargs)
+
     options = [
         click.option("--replications", "-r", type=click.IntRange(min=1), help="Replications."),
         click.option("--horizon", help="Arrivals stop here (a duration such as 2h)."),
@@ -64,24 +103,24 @@ def _common(function):
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
-        function = option(function)
-    return function
+        wrapper = option(wrapper)
+    return wrapper
 
 
-def _load(path: str, overrides, horizon=None, warmup=None, seed=None, replications=None):
+def _figure_formats(function):
+    return click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        type=click.Choice(["png", "svg"]),
+        help="Figure formats with --out: png always, svg also writes SVG (repeatable).",
+    )(function)
+
+
+def _load(path: str, overrides):
     from conductor.experiments.run import load_scenario
 
-    extra = [
-        f"run.{key}={value}"
-        for key, value in (
-            ("horizon", horizon),
-            ("warmup", warmup),
-            ("seed", seed),
-            ("replications", replications),
-        )
-        if value is not None
-    ]
-    return load_scenario(path, [*overrides, *extra])
+    return load_scenario(path, overrides)
 
 
 def _scenario_file(result: dict) -> str | None:
@@ -110,30 +149,16 @@ def main() -> None:
     "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
 )
 @_common
-def run(
-    scenario,
-    strategy,
-    as_json,
-    out,
-    replications,
-    horizon,
-    warmup,
-    seed,
-    overrides,
-    workers,
-    scheduler,
-    quiet,
-):
+def run(scenario, strategy, as_json, out, common):
     """Simulate one strategy over replications."""
     from conductor.experiments.run import run as run_strategy
 
-    loaded = _load(scenario, overrides, horizon, warmup, seed, replications)
     result = run_strategy(
-        loaded,
+        common.load(scenario),
         strategy,
-        workers=workers,
-        scheduler=scheduler,
-        progress=False if quiet or as_json else None,
+        workers=common.workers,
+        scheduler=common.scheduler,
+        progress=common.progress(as_json),
     )
     if out:
         result.write(out)
@@ -143,7 +168,7 @@ def run(
     from conductor.report.terminal import print_tables, run_tables
 
     print_tables(run_tables(result.to_dict()))
-    if out and not quiet:
+    if out and not common.quiet:
         click.echo(f"wrote {Path(out) / 'results.json'} and runs.csv", err=True)
 
 
@@ -163,41 +188,20 @@ def run(
     type=click.Path(file_okay=False),
     help="Write results.json, runs.csv and figures here.",
 )
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice(["png", "svg"]),
-    help="Figure formats with --out: png always, svg also writes SVG (repeatable).",
-)
+@_figure_formats
 @_common
-def compare(
-    scenario,
-    strategies,
-    baseline,
-    as_json,
-    out,
-    formats,
-    replications,
-    horizon,
-    warmup,
-    seed,
-    overrides,
-    workers,
-    scheduler,
-    quiet,
-):
+def compare(scenario, strategies, baseline, as_json, out, formats, common):
     """Compare strategies with common random numbers: ranking, differences, Pareto front."""
     from conductor.experiments.compare import compare as compare_strategies
 
-    loaded = _load(scenario, overrides, horizon, warmup, seed, replications)
+    loaded = common.load(scenario)
     result = compare_strategies(
         loaded,
         strategies or None,
         baseline=baseline,
-        workers=workers,
-        scheduler=scheduler,
-        progress=False if quiet or as_json else None,
+        workers=common.workers,
+        scheduler=common.scheduler,
+        progress=common.progress(as_json),
     )
     if out:
         result.write(out)
@@ -210,7 +214,7 @@ def compare(
         from conductor.report.terminal import print_compare
 
         print_compare(result.to_dict())
-    if out and not quiet:
+    if out and not common.quiet:
         click.echo(f"wrote {Path(out) / 'results.json'}, runs.csv and figures", err=True)
 
 
@@ -231,49 +235,23 @@ def compare(
     type=click.Path(file_okay=False),
     help="Write sweep.csv, results.json and figures here; rerunning resumes.",
 )
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice(["png", "svg"]),
-    help="Figure formats with --out: png always, svg also writes SVG (repeatable).",
-)
+@_figure_formats
 @_common
-def sweep(
-    scenario,
-    vary,
-    strategies,
-    as_json,
-    out,
-    formats,
-    replications,
-    horizon,
-    warmup,
-    seed,
-    overrides,
-    workers,
-    scheduler,
-    quiet,
-):
+def sweep(scenario, vary, strategies, as_json, out, formats, common):
     """Run strategies over a grid of one or two scenario parameters."""
     from conductor.experiments.sweep import sweep as run_sweep
 
-    extra = [
-        f"run.{key}={value}"
-        for key, value in (("horizon", horizon), ("warmup", warmup), ("seed", seed))
-        if value is not None
-    ]
     try:
         result = run_sweep(
             scenario,
             vary,
             strategies or None,
-            overrides=[*overrides, *extra],
+            overrides=[*common.overrides, *common.settings(replications=False)],
             out=out,
-            replications=replications,
-            workers=workers,
-            scheduler=scheduler,
-            progress=False if quiet or as_json else None,
+            replications=common.replications,
+            workers=common.workers,
+            scheduler=common.scheduler,
+            progress=common.progress(as_json),
         )
     except KeyboardInterrupt:
         if out:
@@ -289,7 +267,7 @@ def sweep(
     from conductor.report.terminal import print_tables, sweep_table
 
     print_tables([sweep_table(result.rows(), result.paths)])
-    if out and not quiet:
+    if out and not common.quiet:
         click.echo(f"wrote {Path(out) / 'sweep.csv'}, results.json and figures", err=True)
 
 
