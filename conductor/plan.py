@@ -14,7 +14,7 @@ import networkx as nx
 
 from conductor.scenario.distributions import Distribution
 from conductor.scenario.model import Scenario
-from conductor.scenario.references import step_graph
+from conductor.scenario.references import change_targets, step_graph
 
 
 @dataclass(frozen=True)
@@ -222,11 +222,7 @@ def compile_plan(scenario: Scenario) -> Plan:
         status_quo=status_quo,
         events=events,
         change_rate=changes.rate if changes else 0.0,
-        change_components=tuple(
-            component_index[c] for c in (changes.components or scenario.components)
-        )
-        if changes
-        else (),
+        change_components=tuple(component_index[c] for c in change_targets(scenario)),
     )
 
 

@@ -94,3 +94,26 @@ def test_adaptive_keeps_a_status_quo_whose_replacement_never_pays_back():
     plan = compile_plan(scenario)
     records = simulate(plan, build_strategy("s", scenario.strategies["s"], plan), 0)
     assert records.switches == 1
+
+
+def test_changes_default_to_components_that_declare_lead_times():
+    """SPEC §4's example declares change_lead_time on payment only: changes land there."""
+    mapping = one_component(
+        {"service_time": 0.01, "change_lead_time": "3d"},
+        {"policy": "static"},
+        run={"horizon": 7 * 86400, "replications": 1, "seed": 1},
+        changes={"rate": "20/day"},
+    )
+    mapping["components"]["plain"] = {"options": {"inhouse": {"service_time": 0.01}}}
+    mapping["flows"]["web"]["arrivals"]["rate"] = 0.01
+    scenario = conductor.load_scenario(mapping)
+    assert [
+        c.name
+        for c in compile_plan(scenario).components
+        if c.index in compile_plan(scenario).change_components
+    ] == ["api"]
+    figure = conductor.run(scenario, workers=1).to_dict()["summary"]["change_lead_time_s"]
+    assert figure["mean"] == pytest.approx(3 * 86400)
+    del mapping["components"]["api"]["options"]["inhouse"]["change_lead_time"]
+    with pytest.raises(conductor.ScenarioError, match="no component declares"):
+        conductor.load_scenario(mapping)

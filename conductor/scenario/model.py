@@ -318,7 +318,9 @@ class Changes(Model):
 
     rate: Rate = Field(description="Change requests per unit of time, e.g. 3/week.")
     components: list[str] = Field(
-        default_factory=list, description="Components they are drawn from (default: all)."
+        default_factory=list,
+        description="Components they are drawn from, uniformly (default: every component "
+        "whose options all declare a change_lead_time).",
     )
 
 

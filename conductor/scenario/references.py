@@ -79,19 +79,23 @@ def check_references(scenario: Scenario) -> None:
                 )
 
     if scenario.changes is not None:
-        targets = scenario.changes.components or list(scenario.components)
         for index, name in enumerate(scenario.changes.components):
             if name not in scenario.components:
                 raise _unknown(
                     "component", name, f"changes.components[{index}]", scenario.components
                 )
-        for name in targets:
             for provider, option in scenario.components[name].options.items():
                 if option.change_lead_time is None:
                     raise ScenarioError(
-                        "missing change_lead_time, needed by `changes`",
+                        "missing change_lead_time, needed by `changes.components`",
                         path=f"components.{name}.options.{provider}.change_lead_time",
                     )
+        if not change_targets(scenario):
+            raise ScenarioError(
+                "no component declares change_lead_time on every option, "
+                "so no change request has a lead time",
+                path="changes",
+            )
 
     for component, provider in scenario.status_quo.items():
         if component not in scenario.components:
@@ -103,6 +107,20 @@ def check_references(scenario: Scenario) -> None:
                 f"status_quo.{component}",
                 scenario.components[component].options,
             )
+
+
+def change_targets(scenario: Scenario) -> list[str]:
+    """The components change requests are drawn from: those listed, or by default every
+    component whose options all declare a change_lead_time."""
+    if scenario.changes is None:
+        return []
+    if scenario.changes.components:
+        return list(scenario.changes.components)
+    return [
+        name
+        for name, component in scenario.components.items()
+        if all(o.change_lead_time is not None for o in component.options.values())
+    ]
 
 
 def _unknown(what: str, name: str, path: str, known) -> ScenarioError:
