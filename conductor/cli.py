@@ -123,18 +123,6 @@ def _load(path: str, overrides):
     return load_scenario(path, overrides)
 
 
-def _scenario_file(result: dict) -> str | None:
-    """The scenario file a run, compare or sweep result was made from, if still there."""
-    if "points" in result:
-        runs = list(result["points"][0]["strategies"].values()) if result["points"] else []
-    elif "strategies" in result:
-        runs = list(result["strategies"].values())
-    else:
-        runs = [result]
-    file = runs[0].get("scenario", {}).get("file") if runs else None
-    return file if file and Path(file).is_file() else None
-
-
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="conductor")
 def main() -> None:
@@ -393,10 +381,10 @@ def report(results, output, scenario, overrides, image_format):
     """Write one self-contained HTML page: summary, reading, tables and figures."""
     from conductor.metrics.results import atomic_write
     from conductor.plots import load_results
-    from conductor.report.html import build_report
+    from conductor.report.html import build_report, scenario_file
 
     result, folder = load_results(results)
-    scenario = scenario or _scenario_file(result)
+    scenario = scenario or scenario_file(result)
     loaded = _load(scenario, overrides) if scenario else None
     target = Path(output) if output else folder / "report.html"
     target.parent.mkdir(parents=True, exist_ok=True)

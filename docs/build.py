@@ -17,18 +17,7 @@ from pydantic import BaseModel
 
 from conductor.cli import main as cli
 from conductor.scenario import model
-from conductor.scenario.distributions import (
-    ConstantSpec,
-    EmpiricalSpec,
-    ExponentialSpec,
-    GammaSpec,
-    LogNormalSpec,
-    MixtureSpec,
-    NormalSpec,
-    ParetoSpec,
-    UniformSpec,
-    WeibullSpec,
-)
+from conductor.scenario.distributions import SPECS as DISTRIBUTIONS
 from conductor.strategies.registry import policies, policy_class
 
 DOCS = Path(__file__).parent
@@ -57,18 +46,6 @@ SECTIONS = [
     ("changes", model.Changes, "changes"),
     ("strategies.NAME", model.StrategySpec, "strategies.NAME"),
     ("strategies.NAME.backoff", model.Backoff, "strategies.NAME.backoff"),
-]
-DISTRIBUTIONS = [
-    ConstantSpec,
-    ExponentialSpec,
-    LogNormalSpec,
-    GammaSpec,
-    WeibullSpec,
-    UniformSpec,
-    NormalSpec,
-    ParetoSpec,
-    MixtureSpec,
-    EmpiricalSpec,
 ]
 
 

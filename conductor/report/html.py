@@ -63,6 +63,15 @@ CAPTIONS = {
 }
 
 
+def scenario_file(result: Any) -> str | None:
+    """The scenario file a run, compare or sweep result was made from, if still there."""
+    result = as_dict(result)
+    runs = {} if kind_of(result) == "sweep" else runs_of(result)
+    first = next(iter(runs.values()), None) or _first_sweep_run(result)
+    file = (first or {}).get("scenario", {}).get("file")
+    return file if file and Path(file).is_file() else None
+
+
 def build_report(result: Any, scenario: Any = None, *, image_format: str = "png") -> str:
     """The HTML page of a run, compare or sweep result (a Scenario or file adds the graph)."""
     result = as_dict(result)

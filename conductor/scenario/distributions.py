@@ -916,7 +916,8 @@ class MixtureSpec(BaseSpec):
         return Mixture(weights, [component.build() for component in self.of])
 
 
-_SPECS: tuple[type[BaseSpec], ...] = (
+# Every distribution kind, in the order of the format reference.
+SPECS: tuple[type[BaseSpec], ...] = (
     ConstantSpec,
     ExponentialSpec,
     LogNormalSpec,
@@ -942,7 +943,7 @@ def _weighted(spec: type[BaseSpec]) -> type[BaseSpec]:
     )
 
 
-_WEIGHTED = tuple(_weighted(spec) for spec in _SPECS)
+_WEIGHTED = tuple(_weighted(spec) for spec in SPECS)
 # Module globals under their own names, so that pickle (process pools, Dask) finds them.
 globals().update({spec.__name__: spec for spec in _WEIGHTED})
 
