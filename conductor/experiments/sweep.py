@@ -12,7 +12,6 @@ an interrupted sweep resumes where it stopped; each point is appended to `sweep.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import math
@@ -24,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from conductor import __version__
 from conductor.errors import ScenarioError
+from conductor.experiments.cache import UnitCache
 from conductor.experiments.executors import completed
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
@@ -166,23 +165,6 @@ def sweep_row(point: Mapping[str, Any], strategy: str, result: RunResult) -> dic
     return {**point, **result.headline()}
 
 
-def unit_key(unit: Unit) -> str:
-    """The cache key of a unit: scenario hash, strategy, replication, settings, version."""
-    settings = unit.settings
-    text = json.dumps(
-        [
-            unit.scenario.sha256,
-            unit.strategy,
-            unit.replication,
-            settings.seed,
-            settings.horizon,
-            settings.warmup,
-            __version__,
-        ]
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 def sweep(
     scenario: str | Path | Mapping[str, Any] | Scenario,
     vary: Iterable[str] | Mapping[str, Any],
@@ -223,7 +205,7 @@ def sweep(
     point_of = [n for n, s in enumerate(settings) for _ in range(len(names) * s.replications)]
     left = [len(names) * s.replications for s in settings]
     folder = Path(out) if out is not None else None
-    cache = _Cache(folder)
+    cache = UnitCache(folder)
     outcomes: dict[int, Any] = {}
     finished: dict[int, dict[str, RunResult]] = {}
 
@@ -297,32 +279,3 @@ def _point_scenario(base, overrides: list[str], point: Mapping[str, Any]) -> Sce
 
 def _yaml(value: Any) -> str:
     return json.dumps(value) if not isinstance(value, str) else value
-
-
-class _Cache:
-    """Finished units on disk, one small JSON file each, written atomically."""
-
-    def __init__(self, folder: Path | None):
-        self.folder = folder / ".units" if folder is not None else None
-        if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-
-    def get(self, unit: Unit):
-        if self.folder is None:
-            return None
-        path = self.folder / f"{unit_key(unit)}.json"
-        try:
-            figures = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None
-        return ({tuple(k.split("\x1f")): _number(v) for k, v in figures.items()}, {}, None)
-
-    def put(self, unit: Unit, figures) -> None:
-        if self.folder is None:
-            return
-        figures = {"\x1f".join(k): (None if math.isnan(v) else v) for k, v in figures.items()}
-        atomic_write(self.folder / f"{unit_key(unit)}.json", json.dumps(figures))
-
-
-def _number(value: Any) -> float:
-    return math.nan if value is None else float(value)
