@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 from conductor import __version__
-from conductor.experiments.run import Unit
+from conductor.experiments.run import Outcome, Unit
 from conductor.metrics.results import atomic_write
 
 
@@ -51,7 +51,7 @@ class UnitCache:
             figures = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        return ({tuple(k.split("\x1f")): _number(v) for k, v in figures.items()}, {}, None)
+        return Outcome({tuple(k.split("\x1f")): _number(v) for k, v in figures.items()}, {})
 
     def put(self, unit: Unit, figures) -> None:
         """Keep the figures of a finished unit."""

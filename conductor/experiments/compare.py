@@ -12,83 +12,118 @@ much tighter than the difference of two independent means, since the shared nois
 cancels out.
 
 **Pareto front.** Cost and tail latency pull against each other; a strategy is on the
-front of (mean total cost, mean p99 latency), both minimised, when no other strategy is
-at least as good on both and strictly better on one. Strategies off the front are beaten
-outright; the choice among those on it is a business trade-off.
+front of (mean total cost, mean p99 latency counting failures), both minimised, when no
+other strategy is at least as good on both and strictly better on one. A failed request
+counts as infinitely slow, so a strategy whose p99 falls among its failures is never on
+the front: failing is not fast. Strategies off the front are beaten outright; the choice
+among those on it is a business trade-off.
+
+**One flow at a time.** With several flows, the blend of all of them can hide the answer
+(one flow's p99 over its SLO inside a blended p99 under it), so the same comparison is
+also made for each flow (`by_flow`), and `flow` makes one of them the headline.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conductor.experiments.executors import execute
+from conductor.experiments.precision import replicate
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
+    Outcome,
     Settings,
     Unit,
+    flow_name,
     load_scenario,
+    precision_of,
     result_of,
     run_unit,
     strategy_name,
 )
+from conductor.metrics.headline import COMPARED, path
 from conductor.metrics.results import RunResult, atomic_write, rows_csv
 from conductor.metrics.stats import relative_differences
 from conductor.scenario.model import Scenario
 
-FIGURES: dict[str, tuple[str, ...]] = {
-    "cost_total": ("summary", "cost", "total"),
-    "cost_per_request": ("summary", "cost", "per_request"),
-    "latency_mean": ("summary", "latency_s", "mean"),
-    "latency_p50": ("summary", "latency_s", "p50"),
-    "latency_p95": ("summary", "latency_s", "p95"),
-    "latency_p99": ("summary", "latency_s", "p99"),
-    "success_rate": ("summary", "success_rate"),
-    "slo_attainment": ("summary", "slo_attainment"),
-    "change_lead_time": ("summary", "change_lead_time_s"),
-}
-"""The figures compared against the baseline, by their key in `differences`."""
 
-COST = FIGURES["cost_total"]
-P99 = FIGURES["latency_p99"]
+@dataclass(frozen=True)
+class Verdict:
+    """The comparison on one headline (all flows, or one flow): differences, front, ranking."""
+
+    differences: dict[str, dict[str, dict]]
+    pareto: list[str]
+    ranking: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """`differences`, `pareto` and `ranking` as in the compare object."""
+        return {
+            "differences": self.differences,
+            "pareto": list(self.pareto),
+            "ranking": list(self.ranking),
+        }
 
 
 @dataclass
 class CompareResult:
-    """Several strategies' results on one scenario, with their comparison to a baseline."""
+    """Several strategies' results on one scenario, with their comparison to a baseline.
+
+    `flow` names the flow whose figures are the headline (None: all flows together);
+    `by_flow` holds the same comparison for each flow of a scenario with several.
+    """
 
     results: dict[str, RunResult]
     baseline: str
-    differences: dict[str, dict[str, dict]] = field(init=False)
-    pareto: list[str] = field(init=False)
-    ranking: list[str] = field(init=False)
+    flow: str | None = None
+    precision: dict | None = None
+    by_flow: dict[str, Verdict] = field(init=False)
+    verdict: Verdict = field(init=False)
 
     def __post_init__(self) -> None:
         """Derive the differences, the Pareto front and the ranking from the results."""
         if self.baseline not in self.results:
             raise ValueError(f"baseline '{self.baseline}' is not among the results")
-        base = self.results[self.baseline]
-        self.differences = {
-            name: paired_differences(result, base)
-            for name, result in self.results.items()
-            if name != self.baseline
-        }
-        points = {name: objectives(result) for name, result in self.results.items()}
-        self.pareto = pareto_front(points)
-        self.ranking = rank(points)
+        flows = next(iter(self.results.values())).flows
+        if self.flow is not None and self.flow not in flows:
+            raise ValueError(f"flow '{self.flow}' is not among the results' flows")
+        self.by_flow = (
+            {f: judge(self.results, self.baseline, f) for f in flows} if len(flows) > 1 else {}
+        )
+        self.verdict = self.by_flow.get(self.flow) or judge(self.results, self.baseline, self.flow)
+
+    @property
+    def differences(self) -> dict[str, dict[str, dict]]:
+        """Per strategy, the paired relative change of each compared figure (a Stat)."""
+        return self.verdict.differences
+
+    @property
+    def pareto(self) -> list[str]:
+        """The strategies on the front of total cost against p99 counting failures."""
+        return self.verdict.pareto
+
+    @property
+    def ranking(self) -> list[str]:
+        """The strategies, cheapest first."""
+        return self.verdict.ranking
 
     def to_dict(self) -> dict[str, Any]:
-        """The compare object of SPEC §7, with `pareto` and `ranking` added."""
+        """The compare object of SPEC §7 and §9, with `pareto`, `ranking` and `by_flow`."""
         return {
             "strategies": {name: result.to_dict() for name, result in self.results.items()},
             "baseline": self.baseline,
-            "differences": self.differences,
-            "pareto": list(self.pareto),
-            "ranking": list(self.ranking),
+            **({"flow": self.flow} if self.flow is not None else {}),
+            **self.verdict.to_dict(),
+            **(
+                {"by_flow": {f: v.to_dict() for f, v in self.by_flow.items()}}
+                if self.by_flow
+                else {}
+            ),
+            **({"precision": self.precision} if self.precision is not None else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -99,10 +134,16 @@ class CompareResult:
         """One flat row per strategy and replication, for runs.csv."""
         return [row for result in self.results.values() for row in result.rows()]
 
-    def summary_frame(self):
-        """One row per strategy, ranked: each headline figure's mean and 95 % interval
-        (a pandas DataFrame; the list of rows when pandas is missing)."""
-        rows = [self.results[name].headline() for name in self.ranking]
+    def summary_frame(self, flow: str | None = None):
+        """One row per strategy, ranked: each headline figure's mean and 95 % interval, of
+        `flow` (default: the compare's own focus, all flows when it has none). A pandas
+        DataFrame; the list of rows when pandas is missing."""
+        flow = flow if flow is not None else self.flow
+        if flow == self.flow:
+            verdict = self.verdict
+        else:
+            verdict = self.by_flow.get(flow) or judge(self.results, self.baseline, flow)
+        rows = [self.results[name].headline(flow) for name in verdict.ranking]
         try:
             import pandas as pd
         except ImportError:
@@ -124,21 +165,41 @@ class CompareResult:
         return folder
 
 
-def paired_differences(result: RunResult, baseline: RunResult) -> dict[str, dict]:
+def judge(results: Mapping[str, RunResult], baseline: str, flow: str | None) -> Verdict:
+    """Differences against the baseline, Pareto front and ranking on one headline."""
+    base = results[baseline]
+    points = {name: objectives(result, flow) for name, result in results.items()}
+    return Verdict(
+        differences={
+            name: paired_differences(result, base, flow)
+            for name, result in results.items()
+            if name != baseline
+        },
+        pareto=pareto_front(points),
+        ranking=rank(points),
+    )
+
+
+def paired_differences(
+    result: RunResult, baseline: RunResult, flow: str | None = None
+) -> dict[str, dict]:
     """Per-replication relative changes of each compared figure against the baseline."""
     changes = {
-        key: relative_differences(result.values(*path), baseline.values(*path))
-        for key, path in FIGURES.items()
+        key: relative_differences(
+            result.values(*path(key, flow)), baseline.values(*path(key, flow))
+        )
+        for key in COMPARED
     }
     return {key: change for key, change in changes.items() if change is not None}
 
 
-def objectives(result: RunResult) -> tuple[float, float | None]:
-    """Mean total cost and mean p99 latency (None without any successful request)."""
-    cost = result.stat(*COST)
-    p99 = result.stat(*P99)
+def objectives(result: RunResult, flow: str | None = None) -> tuple[float, float | None]:
+    """Mean total cost and mean p99 latency counting failures (None when the p99 falls
+    among failed requests in some replication, or there is no request)."""
+    cost = result.stat(*path("cost_total", flow))
+    p99 = result.stat(*path("latency_all_p99", flow))
     return (
-        cost["mean"] if cost is not None else math.inf,
+        cost["mean"] if cost is not None and cost["mean"] is not None else math.inf,
         p99["mean"] if p99 is not None else None,
     )
 
@@ -149,17 +210,19 @@ def pareto_front(points: Mapping[str, tuple[float, float | None]]) -> list[str]:
     return [
         name
         for name, point in known.items()
-        if not any(_dominates(other, point) for other in known.values())
+        if not any(dominates(other, point) for other in known.values())
     ]
 
 
-def _dominates(a: tuple[float, Any], b: tuple[float, Any]) -> bool:
-    """Whether a is at least as good as b on both objectives and better on one."""
-    return a[0] <= b[0] and a[1] <= b[1] and (a[0] < b[0] or a[1] < b[1])
+def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether a is at least as good as b on every objective and better on one."""
+    return all(x <= y for x, y in zip(a, b, strict=True)) and any(
+        x < y for x, y in zip(a, b, strict=True)
+    )
 
 
 def rank(points: Mapping[str, tuple[float, float | None]]) -> list[str]:
-    """Names by mean total cost, ties by p99 (a missing p99 last), then declared order."""
+    """Names by mean total cost, ties by p99 (a failed p99 last), then declared order."""
     return sorted(points, key=lambda name: (points[name][0], _or_inf(points[name][1])))
 
 
@@ -192,32 +255,54 @@ def compare(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = False,
+    flow: str | None = None,
+    precision: float | str | None = None,
+    max_replications: int | None = None,
 ) -> CompareResult:
     """Simulate several strategies with common random numbers and compare them.
 
     `strategies` defaults to all of the scenario's, in declared order; `baseline` to the
     first of them (a baseline not among `strategies` is simulated too). All units run in
-    one pool, so `workers` processes are shared across strategies.
+    one pool, so `workers` processes are shared across strategies. `flow` makes one
+    flow's figures the headline (ranking, differences, Pareto front); `precision` adds
+    replications until every strategy's headline and every paired difference is that
+    precise (see `conductor.experiments.precision`).
     """
     if isinstance(strategies, str):
         strategies = [strategies]
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     names, baseline = chosen_strategies(scenario, strategies, baseline)
+    flow = flow_name(scenario, flow)
     settings = Settings.of(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
-    units = [
-        Unit(scenario, name, r, settings) for name in names for r in range(settings.replications)
-    ]
-    label = f"{scenario.name}: {len(names)} strategies"
-    with progress_bar(len(units), label, progress) as advance:
-        outcomes = execute(
-            run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()
-        )
-    count = settings.replications
+    target = precision_of(precision, max_replications)
+
+    def batch(replications: range) -> dict[str, list[Outcome]]:
+        units = [Unit(scenario, name, r, settings) for name in names for r in replications]
+        label = f"{scenario.name}: {len(names)} strategies"
+        with progress_bar(len(units), label, progress) as advance:
+            done = execute(
+                run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()
+            )
+        count = len(replications)
+        return {name: done[i * count : (i + 1) * count] for i, name in enumerate(names)}
+
+    collected, reached = replicate(
+        batch,
+        names,
+        start=settings.replications,
+        precision=target,
+        baseline=baseline,
+        flow=flow,
+    )
     results = {
-        name: result_of(scenario, name, settings, outcomes[i * count : (i + 1) * count])
-        for i, name in enumerate(names)
+        name: result_of(scenario, name, settings, collected[name], flow=flow) for name in names
     }
-    return CompareResult(results, baseline)
+    summary = None
+    if target is not None:
+        summary = target.to_dict(bool(reached), len(collected[baseline]))
+        for result in results.values():
+            result.precision = summary
+    return CompareResult(results, baseline, flow=flow, precision=summary)

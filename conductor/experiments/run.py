@@ -5,20 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from conductor.engine.simulation import simulate
-from conductor.errors import ScenarioError
+from conductor.errors import ConductorError, ScenarioError
+from conductor.experiments.diagnostics import event_warnings
 from conductor.experiments.executors import execute
+from conductor.experiments.precision import (
+    DEFAULT_MAX_REPLICATIONS,
+    Precision,
+    parse_precision,
+    replicate,
+)
 from conductor.experiments.progress import progress_bar
 from conductor.metrics.records import Records
 from conductor.metrics.results import RunResult
 from conductor.metrics.summary import Figures, replication_figures
 from conductor.metrics.timeline import replication_timeline
+from conductor.metrics.warmup import settling_time, suggested_warmup
 from conductor.plan import Plan, compile_plan
 from conductor.scenario.load import load_scenario as _load
 from conductor.scenario.model import Scenario
-from conductor.scenario.units import parse_duration
+from conductor.scenario.units import format_duration, parse_duration
 from conductor.strategies.registry import build_strategy, check_strategies
 
 
@@ -95,7 +103,14 @@ def plan_of(scenario: Scenario) -> Plan:
     return plan
 
 
-Outcome = tuple[Figures, dict, Records | None]
+class Outcome(NamedTuple):
+    """What a unit leaves: its figures, its timeline, its records when asked, and (for
+    replication 0) when its latency series settled by MSER-5."""
+
+    figures: Figures
+    timeline: dict
+    records: Records | None = None
+    settled: float | None = None
 
 
 def run_unit(unit: Unit) -> Outcome:
@@ -111,10 +126,17 @@ def run_unit(unit: Unit) -> Outcome:
         horizon=settings.horizon,
         warmup=settings.warmup,
     )
-    return (
+    settled = None
+    if unit.replication == 0:
+        ok = records.ok
+        settled = settling_time(
+            records.arrival[ok], records.latency[ok], settings.warmup, settings.horizon
+        )
+    return Outcome(
         replication_figures(records, plan),
         replication_timeline(records, plan) if unit.keep_timeline else {},
         records if unit.keep_records else None,
+        settled,
     )
 
 
@@ -144,20 +166,64 @@ def run(
     scheduler: str | None = None,
     keep_records: bool = False,
     progress: bool | None = False,
+    flow: str | None = None,
+    precision: float | str | None = None,
+    max_replications: int | None = None,
 ) -> RunResult:
-    """Simulate one strategy over replications and aggregate the figures."""
+    """Simulate one strategy over replications and aggregate the figures.
+
+    `flow` makes one flow's figures the headline; `precision` (such as "2%") adds
+    replications in batches until the 95 % half-widths of that headline's mean and p99
+    latency and cost per request are within it (up to `max_replications`, default 200).
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     name = strategy_name(scenario, strategy)
+    flow = flow_name(scenario, flow)
     settings = Settings.of(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
-    units = [Unit(scenario, name, r, settings, keep_records) for r in range(settings.replications)]
-    with progress_bar(len(units), f"{scenario.name}: {name}", progress) as advance:
-        outcomes = execute(
-            run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()
-        )
-    return result_of(scenario, name, settings, outcomes)
+    target = precision_of(precision, max_replications)
+
+    def batch(replications: range) -> dict[str, list[Outcome]]:
+        units = [Unit(scenario, name, r, settings, keep_records) for r in replications]
+        with progress_bar(len(units), f"{scenario.name}: {name}", progress) as advance:
+            done = execute(
+                run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()
+            )
+        return {name: done}
+
+    collected, reached = replicate(
+        batch, [name], start=settings.replications, precision=target, flow=flow
+    )
+    result = result_of(scenario, name, settings, collected[name], flow=flow)
+    if target is not None:
+        result.precision = target.to_dict(bool(reached), result.replications)
+    return result
+
+
+def flow_name(scenario: Scenario, flow: str | None) -> str | None:
+    """The named flow (None for the blend of all flows); an unknown one is a ScenarioError."""
+    if flow is None or flow in scenario.flows:
+        return flow
+    raise ScenarioError(
+        f"unknown flow '{flow}' (expected one of: {', '.join(scenario.flows)})",
+        file=scenario.file,
+        path="flows",
+    )
+
+
+def precision_of(precision: float | str | None, max_replications: int | None) -> Precision | None:
+    """The Precision to reach, from `--precision` and `--max-replications`."""
+    if max_replications is not None and max_replications < 2:
+        raise ConductorError(f"--max-replications must be at least 2, got {max_replications}")
+    if precision is None:
+        return None
+    try:
+        target = parse_precision(precision)
+    except ValueError as error:
+        raise ConductorError(f"--precision: {error}") from None
+    return Precision(target, max_replications or DEFAULT_MAX_REPLICATIONS)
 
 
 def result_of(
@@ -165,8 +231,19 @@ def result_of(
     strategy: str,
     settings: Settings,
     outcomes: list[Outcome],
+    *,
+    flow: str | None = None,
 ) -> RunResult:
     """Aggregate the outcomes of one strategy's units."""
+    plan = plan_of(scenario)
+    warnings = event_warnings(plan, settings.horizon, settings.warmup)
+    settled = next((o.settled for o in outcomes if o.settled is not None), None)
+    if settled is not None and settled > settings.warmup:
+        warnings.append(
+            f"{strategy}: latency had not settled when the measured window started "
+            f"(MSER-5 on replication 0 cuts up to {format_duration(settled)}): use a "
+            f"warm-up of at least {format_duration(suggested_warmup(settings.warmup, settled))}"
+        )
     return RunResult(
         scenario_name=scenario.name,
         scenario_sha256=scenario.sha256,
@@ -176,9 +253,11 @@ def result_of(
         horizon=settings.horizon,
         warmup=settings.warmup,
         currency=scenario.currency,
-        runs=[figures for figures, _, _ in outcomes],
-        timelines=[timeline for _, timeline, _ in outcomes if timeline],
-        records=[records for _, _, records in outcomes if records is not None],
+        runs=[o.figures for o in outcomes],
+        timelines=[o.timeline for o in outcomes if o.timeline],
+        records=[o.records for o in outcomes if o.records is not None],
+        flow=flow,
+        warnings=warnings,
         events=[
             {
                 "at": e.at,
@@ -187,6 +266,6 @@ def result_of(
                 "value": e.value,
                 "for": e.duration,
             }
-            for e in plan_of(scenario).events
+            for e in plan.events
         ],
     )

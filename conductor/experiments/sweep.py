@@ -28,6 +28,7 @@ from conductor.experiments.cache import UnitCache
 from conductor.experiments.executors import completed
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
+    Outcome,
     Settings,
     Unit,
     load_scenario,
@@ -250,11 +251,11 @@ def sweep(
             stream = completed(
                 run_unit, [units[i] for i in todo], workers=workers, scheduler=scheduler
             )
-            for position, (figures, _, _) in stream:
+            for position, outcome in stream:
                 index = todo[position]
-                cache.put(units[index], figures)
+                cache.put(units[index], outcome.figures)
                 before = len(finished)
-                take(index, (figures, {}, None))
+                take(index, Outcome(outcome.figures, {}))
                 advance()
                 if len(finished) > before:
                     write_csv()

@@ -11,28 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from conductor import __version__
+from conductor.metrics import headline
 from conductor.metrics.records import Records
 from conductor.metrics.stats import stat
 from conductor.metrics.summary import Figures
 from conductor.metrics.timeline import mean_timeline
-
-# The headline figures (the columns of sweep.csv, each with _lo and _hi beside it).
-HEADLINE = {
-    "requests": ("summary", "requests"),
-    "throughput_rps": ("summary", "throughput_rps"),
-    "success_rate": ("summary", "success_rate"),
-    "latency_mean_s": ("summary", "latency_s", "mean"),
-    "latency_p50_s": ("summary", "latency_s", "p50"),
-    "latency_p90_s": ("summary", "latency_s", "p90"),
-    "latency_p95_s": ("summary", "latency_s", "p95"),
-    "latency_p99_s": ("summary", "latency_s", "p99"),
-    "latency_p999_s": ("summary", "latency_s", "p999"),
-    "slo_attainment": ("summary", "slo_attainment"),
-    "cost_total": ("summary", "cost", "total"),
-    "cost_per_request": ("summary", "cost", "per_request"),
-    "cost_per_hour": ("summary", "cost", "per_hour"),
-    "switches": ("summary", "switches"),
-}
 
 
 @dataclass
@@ -51,6 +34,9 @@ class RunResult:
     timelines: list[dict] = field(default_factory=list, repr=False)
     records: list[Records] = field(default_factory=list, repr=False)
     events: list[dict] = field(default_factory=list, repr=False)
+    flow: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    precision: dict | None = None
 
     @property
     def replications(self) -> int:
@@ -64,6 +50,12 @@ class RunResult:
     def values(self, *path: str) -> list[float]:
         """One figure's value in each replication."""
         return [run.get(path, math.nan) for run in self.runs]
+
+    @property
+    def flows(self) -> list[str]:
+        """The names of the scenario's flows, in declared order."""
+        names = (path[1] for path in (self.runs[0] if self.runs else ()) if path[0] == "flows")
+        return list(dict.fromkeys(names))
 
     def to_dict(self) -> dict[str, Any]:
         """The run object of SPEC §7."""
@@ -81,6 +73,7 @@ class RunResult:
                 "file": self.scenario_file,
             },
             "strategy": self.strategy,
+            **({"flow": self.flow} if self.flow is not None else {}),
             "seed": self.seed,
             "replications": self.replications,
             "horizon_s": self.horizon,
@@ -92,16 +85,23 @@ class RunResult:
             "providers": nested.get("providers", {}),
             **_split_timeline(mean_timeline(self.timelines)),
             "events": self.events,
+            "warnings": list(self.warnings),
+            **({"precision": self.precision} if self.precision is not None else {}),
         }
 
-    def headline(self) -> dict[str, Any]:
-        """The strategy and each headline figure's mean with its 95 % interval, flat."""
+    def headline(self, flow: str | None = None) -> dict[str, Any]:
+        """The strategy and each headline figure's mean with its 95 % interval, flat: of
+        all flows, or of one. A figure that failed (a percentile among failures) is inf."""
         row: dict[str, Any] = {"strategy": self.strategy}
-        for name, path in HEADLINE.items():
-            stat = self.stat(*path)
-            row[name] = stat["mean"] if stat else math.nan
+        for name in headline.SWEEP_COLUMNS:
+            stat = self.stat(*headline.path(name, flow))
+            key = headline.column(name)
+            if stat is None:
+                row[key] = math.nan
+            else:
+                row[key] = math.inf if stat["mean"] is None else stat["mean"]
             interval = stat["ci95"] if stat and stat["ci95"] else (math.nan, math.nan)
-            row[f"{name}_lo"], row[f"{name}_hi"] = interval
+            row[f"{key}_lo"], row[f"{key}_hi"] = interval
         return row
 
     def rows(self) -> list[dict[str, Any]]:
@@ -155,8 +155,12 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
+    # An infinite figure is a percentile that fell among failures: "inf" says so (and
+    # reads back as a float), where an empty cell is a figure that does not exist.
+    if isinstance(value, float) and math.isnan(value):
         return ""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
     return value
 
 

@@ -1,7 +1,10 @@
 """From one replication's records to its figures: a flat mapping of key paths to numbers.
 
-Latency figures are over successful requests; success and SLO attainment (failures count
-as misses) over all measured requests. Costs: per-call spend of the attempts of measured
+Latency figures (`latency_s`) are over successful requests; `latency_all_s` over all
+measured requests with a failed one counted as infinitely slow (a percentile that falls
+among the failures is infinite: `null` in JSON, "failed" in tables), so a strategy cannot
+look fast by failing its slow requests. Success and SLO attainment (failures count as
+misses) are over all measured requests. Costs: per-call spend of the attempts of measured
 requests, fixed per-hour prices of engaged options and relationship costs of their
 providers over the measured window, one-off switch-in costs, and SLO penalties. A flow's
 share of fixed and switching costs follows its share of each option's attempts.
@@ -143,6 +146,33 @@ def _request_figures(
     values = np.percentile(successes, list(PERCENTILES.values())) if successes.size else None
     for position, name in enumerate(PERCENTILES):
         figures[(*key, "latency_s", name)] = float(values[position]) if values is not None else NAN
+    failures = requests - successes.size
+    if not requests:
+        figures[(*key, "latency_all_s", "mean")] = NAN
+    else:
+        figures[(*key, "latency_all_s", "mean")] = math.inf if failures else float(successes.mean())
+    for name, level in PERCENTILES.items():
+        figures[(*key, "latency_all_s", name)] = percentile_counting_failures(
+            successes, requests, level
+        )
+
+
+def percentile_counting_failures(successes: np.ndarray, requests: int, level: float) -> float:
+    """The `level` percentile of all requests, a failed one counted as infinitely slow.
+
+    Failures sort after every success, so the percentile is that of the successes at the
+    same rank (numpy's linear interpolation between order statistics) while its rank
+    lies among them, and infinite once it reaches the failures; NaN without requests.
+    """
+    if not requests:
+        return NAN
+    rank = (requests - 1) * level / 100.0
+    served = successes.size
+    if rank > served - 1:
+        return math.inf
+    if served == 1:
+        return float(successes[0])
+    return float(np.percentile(successes, 100.0 * rank / (served - 1)))
 
 
 def _cost_figures(

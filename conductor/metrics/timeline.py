@@ -54,18 +54,6 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
         return np.clip(((times - low) / width).astype(int), 0, buckets - 1)
 
     where = bucket_of(records.arrival)
-    requests = np.bincount(where, minlength=buckets).astype(float)
-    successes = np.bincount(where, weights=records.ok, minlength=buckets)
-    percentiles = {name: np.full(buckets, math.nan) for name in ("p50", "p95", "p99")}
-    order = np.argsort(where, kind="stable")
-    splits = np.searchsorted(where[order], np.arange(buckets + 1))
-    latency, ok = records.latency[order], records.ok[order]
-    for index in range(buckets):
-        chunk = latency[splits[index] : splits[index + 1]][ok[splits[index] : splits[index + 1]]]
-        if chunk.size:
-            values = np.percentile(chunk, [50, 95, 99])
-            for name, value in zip(percentiles, values, strict=True):
-                percentiles[name][index] = value
 
     penalty = np.zeros(buckets)
     for flow in plan.flows:
@@ -97,27 +85,61 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
             for i, c in counts.items()
         }
 
-    served = records.latency[records.ok]
+    distribution = {"p": DISTRIBUTION_POINTS.tolist(), **_distribution(records.latency, records.ok)}
+    series = _requests(where, records.latency, records.ok, buckets)
+    if len(plan.flows) > 1:
+        # The blend of flows can mislead (one flow failing lowers the blend's latency):
+        # each flow's own series are kept beside it.
+        by_flow = [(flow.name, records.flow == flow.index) for flow in plan.flows]
+        distribution["flows"] = {
+            name: _distribution(records.latency[mine], records.ok[mine]) for name, mine in by_flow
+        }
+        series["flows"] = {
+            name: _requests(where[mine], records.latency[mine], records.ok[mine], buckets)
+            for name, mine in by_flow
+        }
     return {
-        "distribution": {
-            "p": DISTRIBUTION_POINTS.tolist(),
-            "latency_s": np.quantile(served, DISTRIBUTION_POINTS).tolist()
-            if served.size
-            else [math.nan] * DISTRIBUTION_POINTS.size,
-        },
+        "distribution": distribution,
         "t": edges[:-1].tolist(),
         "width_s": width,
-        "requests": requests.tolist(),
-        "success_rate": np.divide(
-            successes, requests, out=np.full(buckets, math.nan), where=requests > 0
-        ).tolist(),
-        "latency_s": {name: values.tolist() for name, values in percentiles.items()},
+        **series,
         "cost": {
             "variable": variable.tolist(),
             "fixed": _fixed_by_bucket(records, plan, edges, prices).tolist(),
             "penalty": penalty.tolist(),
         },
         "share": share,
+    }
+
+
+def _distribution(latency: np.ndarray, ok: np.ndarray) -> dict[str, list[float]]:
+    """Latency of successful requests at the DISTRIBUTION_POINTS probabilities."""
+    served = latency[ok]
+    if not served.size:
+        return {"latency_s": [math.nan] * DISTRIBUTION_POINTS.size}
+    return {"latency_s": np.quantile(served, DISTRIBUTION_POINTS).tolist()}
+
+
+def _requests(where: np.ndarray, latency: np.ndarray, ok: np.ndarray, buckets: int) -> dict:
+    """Requests, success rate and latency percentiles of successes, per bucket."""
+    requests = np.bincount(where, minlength=buckets).astype(float)
+    successes = np.bincount(where, weights=ok, minlength=buckets)
+    percentiles = {name: np.full(buckets, math.nan) for name in ("p50", "p95", "p99")}
+    order = np.argsort(where, kind="stable")
+    splits = np.searchsorted(where[order], np.arange(buckets + 1))
+    latency, ok = latency[order], ok[order]
+    for index in range(buckets):
+        chunk = latency[splits[index] : splits[index + 1]][ok[splits[index] : splits[index + 1]]]
+        if chunk.size:
+            values = np.percentile(chunk, [50, 95, 99])
+            for name, value in zip(percentiles, values, strict=True):
+                percentiles[name][index] = value
+    return {
+        "requests": requests.tolist(),
+        "success_rate": np.divide(
+            successes, requests, out=np.full(buckets, math.nan), where=requests > 0
+        ).tolist(),
+        "latency_s": {name: values.tolist() for name, values in percentiles.items()},
     }
 
 
