@@ -107,6 +107,35 @@ def _common(function):
     return wrapper
 
 
+def _flow(function):
+    return click.option(
+        "--flow",
+        metavar="NAME",
+        help="Make this flow's figures the headline: tables, ranking, differences, Pareto.",
+    )(function)
+
+
+def _precision(function):
+    function = click.option(
+        "--max-replications",
+        type=click.IntRange(min=2),
+        help="With --precision: at most this many replications (default 200).",
+    )(function)
+    return click.option(
+        "--precision",
+        metavar="P",
+        help="Add replications until the 95 % half-widths of mean and p99 latency and cost "
+        "per request are within P (2% or 0.02) of the estimate.",
+    )(function)
+
+
+def _warn(result: dict) -> None:
+    """The warnings of a result (or of its runs) on stderr."""
+    runs = result.get("strategies", {"": result}).values()
+    for warning in dict.fromkeys(w for run in runs for w in run.get("warnings") or ()):
+        click.echo(f"conductor: warning: {warning}", err=True)
+
+
 def _figure_formats(function):
     return click.option(
         "--format",
@@ -136,8 +165,10 @@ def main() -> None:
 @click.option(
     "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
 )
+@_flow
+@_precision
 @_common
-def run(scenario, strategy, as_json, out, common):
+def run(scenario, strategy, as_json, out, flow, precision, max_replications, common):
     """Simulate one strategy over replications."""
     from conductor.experiments.run import run as run_strategy
 
@@ -147,15 +178,19 @@ def run(scenario, strategy, as_json, out, common):
         workers=common.workers,
         scheduler=common.scheduler,
         progress=common.progress(as_json),
+        flow=flow,
+        precision=precision,
+        max_replications=max_replications,
     )
     if out:
         result.write(out)
     if as_json:
         click.echo(result.to_json())
+        _warn(result.to_dict())
         return
-    from conductor.report.terminal import print_tables, run_tables
+    from conductor.report.terminal import print_run
 
-    print_tables(run_tables(result.to_dict()))
+    print_run(result.to_dict())
     if out and not common.quiet:
         click.echo(f"wrote {Path(out) / 'results.json'} and runs.csv", err=True)
 
@@ -177,8 +212,12 @@ def run(scenario, strategy, as_json, out, common):
     help="Write results.json, runs.csv and figures here.",
 )
 @_figure_formats
+@_flow
+@_precision
 @_common
-def compare(scenario, strategies, baseline, as_json, out, formats, common):
+def compare(
+    scenario, strategies, baseline, as_json, out, formats, flow, precision, max_replications, common
+):
     """Compare strategies with common random numbers: ranking, differences, Pareto front."""
     from conductor.experiments.compare import compare as compare_strategies
 
@@ -190,6 +229,9 @@ def compare(scenario, strategies, baseline, as_json, out, formats, common):
         workers=common.workers,
         scheduler=common.scheduler,
         progress=common.progress(as_json),
+        flow=flow,
+        precision=precision,
+        max_replications=max_replications,
     )
     if out:
         result.write(out)
@@ -198,6 +240,7 @@ def compare(scenario, strategies, baseline, as_json, out, formats, common):
         write_figures(result.to_dict(), out, formats=("png", *formats), scenario=loaded)
     if as_json:
         click.echo(result.to_json())
+        _warn(result.to_dict())
     else:
         from conductor.report.terminal import print_compare
 
@@ -224,8 +267,12 @@ def compare(scenario, strategies, baseline, as_json, out, formats, common):
     help="Write sweep.csv, results.json and figures here; rerunning resumes.",
 )
 @_figure_formats
+@_flow
+@_precision
 @_common
-def sweep(scenario, vary, strategies, as_json, out, formats, common):
+def sweep(
+    scenario, vary, strategies, as_json, out, formats, flow, precision, max_replications, common
+):
     """Run strategies over a grid of one or two scenario parameters."""
     from conductor.experiments.sweep import sweep as run_sweep
 
@@ -240,6 +287,9 @@ def sweep(scenario, vary, strategies, as_json, out, formats, common):
             workers=common.workers,
             scheduler=common.scheduler,
             progress=common.progress(as_json),
+            flow=flow,
+            precision=precision,
+            max_replications=max_replications,
         )
     except KeyboardInterrupt:
         if out:
@@ -252,9 +302,9 @@ def sweep(scenario, vary, strategies, as_json, out, formats, common):
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return
-    from conductor.report.terminal import print_tables, sweep_table
+    from conductor.report.terminal import print_sweep
 
-    print_tables([sweep_table(result.rows(), result.paths)])
+    print_sweep(result.to_dict())
     if out and not common.quiet:
         click.echo(f"wrote {Path(out) / 'sweep.csv'}, results.json and figures", err=True)
 

@@ -111,7 +111,11 @@ class ChangeRequests:
                 return
             yield env.timeout(delay)
             component = targets[min(int(self.pick() * len(targets)), len(targets) - 1)]
-            option = self.strategy.primary(component)
+            strategy = self.strategy
+            if strategy.policies[component].static:
+                option = strategy.static_choose(component, 0, -1)
+            else:
+                option = strategy.primary(component)
             if option < 0:
                 option = self.plan.components[component].options[0]
             lead_time = self.lead_times[option]()

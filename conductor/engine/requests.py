@@ -54,8 +54,14 @@ class Executor:
         self.servers = servers
         self.warmup = warmup
         self.policies = strategy.policies
-        # The fast path: one attempt, no timer, nothing to observe.
-        self.simple = tuple(p.simple and not strategy.observes for p in strategy.policies)
+        # The fast path: one attempt, no timer, nothing to observe (a component outside
+        # the strategy's scope is always on it).
+        self.simple = tuple(
+            p.static or (p.simple and not strategy.observes) for p in strategy.policies
+        )
+        self.choosers = tuple(
+            strategy.static_choose if p.static else strategy.choose for p in strategy.policies
+        )
         self.branches = [
             [
                 streams.uniforms(f"branch/{flow.name}/{step.name}")
@@ -75,6 +81,7 @@ class Executor:
                     step.probability,
                     step.optional,
                     self.simple[step.component],
+                    self.choosers[step.component],
                 )
                 for step in flow.steps
             )
@@ -116,10 +123,11 @@ class Executor:
         arrival = env.now
         measured = self.tallies[flow.index] if arrival >= self.warmup else None
         servers = self.servers
-        choose = self.strategy.choose
         calls = self.calls
         ok = True
-        for component, repeat, branch, probability, optional, simple in self.chains[flow.index]:
+        for component, repeat, branch, probability, optional, simple, choose in self.chains[
+            flow.index
+        ]:
             if branch is not None and branch() >= probability:
                 continue
             for _ in repeat:
@@ -203,6 +211,12 @@ class Executor:
         policy = self.policies[component]
         if measured is not None:
             self.calls[component] += 1
+        if policy.static:
+            option = self.strategy.static_choose(component, 0, -1)
+            ok = option >= 0 and (yield from self.servers[option].attempt(measured)) == OK
+            if not ok and measured is not None:
+                self.failed_calls[component] += 1
+            return ok
         budget = policy.retry_budget
         if budget is not None:
             # Each call earns `budget` retry tokens, up to a burst of ten calls' worth.

@@ -140,6 +140,33 @@ def run_unit(unit: Unit) -> Outcome:
     )
 
 
+def policy_of(scenario: Scenario, strategy: str, plan: Plan) -> dict:
+    """How a strategy serves each component, for views: its policy, a description per
+    component as it will run, and the provider each starts with."""
+    built = build_strategy(strategy, scenario.strategies[strategy], plan)
+    return {
+        "name": scenario.strategies[strategy].policy,
+        "components": built.describe(),
+        "serving": built.serving(),
+    }
+
+
+def composition_of(plan: Plan) -> dict:
+    """What views need to know of the scenario: each option's capacity and kind."""
+    return {
+        "components": {
+            component.name: {
+                plan.providers[plan.options[o].provider].name: {
+                    "capacity": plan.options[o].capacity,
+                    "internal": plan.options[o].internal,
+                }
+                for o in component.options
+            }
+            for component in plan.components
+        }
+    }
+
+
 def strategy_name(scenario: Scenario, strategy: str | None) -> str:
     """The named strategy, or the scenario's first; an unknown name is a ScenarioError."""
     if strategy is None:
@@ -258,6 +285,8 @@ def result_of(
         records=[o.records for o in outcomes if o.records is not None],
         flow=flow,
         warnings=warnings,
+        composition=composition_of(plan),
+        policy=policy_of(scenario, strategy, plan),
         events=[
             {
                 "at": e.at,

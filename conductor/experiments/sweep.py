@@ -26,12 +26,15 @@ import numpy as np
 from conductor.errors import ScenarioError
 from conductor.experiments.cache import UnitCache
 from conductor.experiments.executors import completed
+from conductor.experiments.precision import next_count, worst_ratio
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
     Outcome,
     Settings,
     Unit,
+    flow_name,
     load_scenario,
+    precision_of,
     result_of,
     run_unit,
     strategy_name,
@@ -132,11 +135,13 @@ class SweepResult:
     points: list[dict[str, Any]]
     results: list[dict[str, RunResult]] = field(default_factory=list)
     complete: bool = True
+    flow: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """`{"points": [{"set": {PATH: value}, "strategies": {NAME: run object}}]}`."""
         return {
             "paths": self.paths,
+            **({"flow": self.flow} if self.flow is not None else {}),
             "complete": self.complete,
             "points": [
                 {"set": point, "strategies": {n: r.to_dict() for n, r in results.items()}}
@@ -149,7 +154,7 @@ class SweepResult:
         rows = []
         for point, results in zip(self.points, self.results, strict=True):
             for name, result in results.items():
-                rows.append(sweep_row(point, name, result))
+                rows.append(sweep_row(point, name, result, self.flow))
         return rows
 
     def to_frame(self):
@@ -161,9 +166,12 @@ class SweepResult:
         return pd.DataFrame(self.rows())
 
 
-def sweep_row(point: Mapping[str, Any], strategy: str, result: RunResult) -> dict[str, Any]:
-    """One row of sweep.csv: the point's values, the strategy, then the headline figures."""
-    return {**point, **result.headline()}
+def sweep_row(
+    point: Mapping[str, Any], strategy: str, result: RunResult, flow: str | None = None
+) -> dict[str, Any]:
+    """One row of sweep.csv: the point's values, the strategy, then the headline figures
+    (of all flows, or of `flow`)."""
+    return {**point, **result.headline(flow)}
 
 
 def sweep(
@@ -180,8 +188,16 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = False,
+    flow: str | None = None,
+    precision: float | str | None = None,
+    max_replications: int | None = None,
 ) -> SweepResult:
-    """Run strategies over a grid of scenario parameters (resuming from `out` if given)."""
+    """Run strategies over a grid of scenario parameters (resuming from `out` if given).
+
+    `flow` makes one flow's figures the headline of sweep.csv and the curves; with
+    `precision`, each point gets replications in batches until its strategies' figures
+    are that precise (see `conductor.experiments.precision`).
+    """
     varied = parse_vary(vary)
     base = dict(scenario) if isinstance(scenario, Mapping) else scenario
     if isinstance(base, Path):
@@ -193,45 +209,20 @@ def sweep(
     scenarios = [_point_scenario(base, overrides, point) for point in grid]
     first = scenarios[0]
     names = list(dict.fromkeys(strategy_name(first, s) for s in strategies or first.strategies))
+    flow = flow_name(first, flow)
+    target = precision_of(precision, max_replications)
     settings = [
         Settings.of(s, replications=replications, seed=seed, horizon=horizon, warmup=warmup)
         for s in scenarios
     ]
-    units = [
-        Unit(s, name, r, setting, keep_timeline=False)
-        for s, setting in zip(scenarios, settings, strict=True)
-        for name in names
-        for r in range(setting.replications)
-    ]
-    point_of = [n for n, s in enumerate(settings) for _ in range(len(names) * s.replications)]
-    left = [len(names) * s.replications for s in settings]
     folder = Path(out) if out is not None else None
     cache = UnitCache(folder)
-    outcomes: dict[int, Any] = {}
     finished: dict[int, dict[str, RunResult]] = {}
-
-    def take(index: int, outcome) -> None:
-        outcomes[index] = outcome
-        number = point_of[index]
-        left[number] -= 1
-        if left[number] == 0:
-            mine = [i for i, n in enumerate(point_of) if n == number]
-            finished[number] = {
-                name: result_of(
-                    scenarios[number],
-                    name,
-                    settings[number],
-                    [outcomes.pop(i) for i in mine if units[i].strategy == name],
-                )
-                for name in names
-            }
-
-    for index, unit in enumerate(units):
-        cached = cache.get(unit)
-        if cached is not None:
-            take(index, cached)
-    todo = [i for i in range(len(units)) if i not in outcomes and point_of[i] not in finished]
-    result = SweepResult(paths=list(varied), points=[], complete=False)
+    collected: list[dict[str, dict[int, Outcome]]] = [{n: {} for n in names} for _ in grid]
+    waiting = [0] * len(grid)
+    planned = [0] * len(grid)
+    queue: list[tuple[int, Unit]] = []
+    result = SweepResult(paths=list(varied), points=[], complete=False, flow=flow)
 
     def collect() -> None:
         numbers = sorted(finished)
@@ -243,22 +234,66 @@ def sweep(
             collect()
             atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
 
+    def plan_batch(number: int, count: int) -> None:
+        """Replications planned[number]..count-1 of every strategy at one point."""
+        replications = range(planned[number], count)
+        planned[number] = count
+        units = [
+            Unit(scenarios[number], name, r, settings[number], keep_timeline=False)
+            for name in names
+            for r in replications
+        ]
+        waiting[number] += len(units)
+        for unit in units:
+            cached = cache.get(unit)
+            if cached is None:
+                queue.append((number, unit))
+            else:
+                take(number, unit, cached)
+
+    def take(number: int, unit: Unit, outcome: Outcome) -> None:
+        collected[number][unit.strategy][unit.replication] = outcome
+        waiting[number] -= 1
+        if waiting[number]:
+            return
+        runs = {n: [collected[number][n][r] for r in range(planned[number])] for n in names}
+        if target is not None:
+            figures = {n: [o.figures for o in runs[n]] for n in names}
+            ratio = worst_ratio(figures, None, flow, target.target)
+            count = planned[number]
+            if ratio > 1.0 and count < target.max_replications:
+                plan_batch(number, next_count(count, ratio, target.max_replications))
+                return
+        finished[number] = {
+            name: result_of(scenarios[number], name, settings[number], runs[name], flow=flow)
+            for name in names
+        }
+        if target is not None:
+            summary = target.to_dict(ratio <= 1.0, planned[number])
+            for run_result in finished[number].values():
+                run_result.precision = summary
+        write_csv()
+
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
+    for number, setting in enumerate(settings):
+        start = setting.replications
+        if target is not None:
+            start = min(max(start, 2), target.max_replications)
+        plan_batch(number, start)
     label = f"sweep {first.name}: {len(grid)} points × {len(names)} strategies"
     try:
-        with progress_bar(len(todo), label, progress) as advance:
-            stream = completed(
-                run_unit, [units[i] for i in todo], workers=workers, scheduler=scheduler
-            )
-            for position, outcome in stream:
-                index = todo[position]
-                cache.put(units[index], outcome.figures)
-                before = len(finished)
-                take(index, Outcome(outcome.figures, {}))
-                advance()
-                if len(finished) > before:
-                    write_csv()
+        while queue:
+            batch, queue[:] = list(queue), []
+            with progress_bar(len(batch), label, progress) as advance:
+                stream = completed(
+                    run_unit, [unit for _, unit in batch], workers=workers, scheduler=scheduler
+                )
+                for position, outcome in stream:
+                    number, unit = batch[position]
+                    cache.put(unit, outcome.figures)
+                    take(number, unit, Outcome(outcome.figures, {}))
+                    advance()
         result.complete = True
     finally:
         collect()

@@ -37,6 +37,8 @@ class RunResult:
     flow: str | None = None
     warnings: list[str] = field(default_factory=list)
     precision: dict | None = None
+    composition: dict = field(default_factory=dict, repr=False)
+    policy: dict = field(default_factory=dict, repr=False)
 
     @property
     def replications(self) -> int:
@@ -86,6 +88,8 @@ class RunResult:
             **_split_timeline(mean_timeline(self.timelines)),
             "events": self.events,
             "warnings": list(self.warnings),
+            "composition": self.composition,
+            "policy": self.policy,
             **({"precision": self.precision} if self.precision is not None else {}),
         }
 

@@ -15,7 +15,6 @@ object is given, in which case the measured utilisation of each component's main
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,18 +29,11 @@ from conductor.plots.style import DPI, KIND_COLORS, get, mean
 
 
 def served_by_strategy(scenario: Any, plan: Plan, strategy: str | None = None) -> dict[str, str]:
-    """Component -> the provider a strategy starts with (the first it names), by declaration."""
+    """Component -> the provider a strategy starts with (its main option)."""
     from conductor.strategies.registry import build_strategy
 
     name = strategy or next(iter(scenario.strategies))
-    described = build_strategy(name, scenario.strategies[name], plan).describe()
-    serving = {}
-    for component in plan.components:
-        names = [plan.providers[plan.options[o].provider].name for o in component.options]
-        text = described.get(component.name, "")
-        found = [(m.start(), n) for n in names if (m := re.search(rf"\b{re.escape(n)}\b", text))]
-        serving[component.name] = min(found)[1] if found else names[0]
-    return serving
+    return build_strategy(name, scenario.strategies[name], plan).serving()
 
 
 def served_by_run(run: Mapping[str, Any]) -> dict[str, str]:

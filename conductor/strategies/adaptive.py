@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from conductor.scenario.units import PositiveDuration
+from conductor.scenario.units import PositiveDuration, format_duration
 from conductor.strategies.base import CANCELLED, OK, Context, StrategyParams
 from conductor.strategies.economics import (
     component_terms,
@@ -125,8 +125,8 @@ class Adaptive(SingleSourcing):
                     late = weight * late + (1 - weight) * before[1]
                 self.observed[option] = (fail, late)
         hours = self.review_interval / 3600.0
-        for component in self.plan.components:
-            index = component.index
+        for index in self.scope:
+            component = self.plan.components[index]
             current = context.current[index]
             if current < 0 or context.pending[index] >= 0:
                 continue  # nothing to compare with, or a migration is under way
@@ -144,3 +144,13 @@ class Adaptive(SingleSourcing):
         self.attempts = [0] * len(self.attempts)
         self.failures = [0] * len(self.failures)
         self.late = [0] * len(self.late)
+
+    def explain(self, component: int) -> str:
+        params = self.params
+        among = ", ".join(self.provider_of(o) for o in self.candidates(component))
+        return (
+            f"{self.provider_of(self.route[component])} at the start; reviewed every "
+            f"{format_duration(params.review)} among {among}, switching when the saving repays "
+            f"the switch-in within {format_duration(params.payback)} by more than "
+            f"{params.hysteresis:.0%}"
+        )

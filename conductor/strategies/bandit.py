@@ -56,8 +56,8 @@ class Bandit(Strategy):
 
     def start(self, context: Context) -> None:
         super().start(context)
-        for component, arms in enumerate(self.arms):
-            context.adopt(component, arms)
+        for component in self.scope:
+            context.adopt(component, self.arms[component])
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         serving = [o for o in self.arms[component] if self.context.serving(o)]
@@ -95,11 +95,12 @@ class Bandit(Strategy):
         """Mean scaled cost observed for an option."""
         return self.total[option] / self.pulls[option]
 
-    def describe(self) -> dict[str, str]:
-        return {
-            c.name: ", ".join(self.provider_of(o) for o in self.arms[c.index])
-            for c in self.plan.components
-        }
+    def explain(self, component: int) -> str:
+        arms = ", ".join(self.provider_of(o) for o in self.arms[component])
+        return f"{type(self).__name__} bandit per call among {arms}, on total cost per attempt"
+
+    def choose_first(self, component: int) -> int:
+        return self.arms[component][0]
 
 
 class UCB(Bandit):

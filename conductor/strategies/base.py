@@ -28,9 +28,9 @@ import numpy as np
 from pydantic import Field, ValidationError
 
 from conductor.errors import ScenarioError
-from conductor.plan import Plan
+from conductor.plan import ComponentPlan, Plan
 from conductor.scenario.model import Backoff, Model
-from conductor.scenario.units import PositiveDuration
+from conductor.scenario.units import PositiveDuration, format_duration
 
 # Attempt outcomes, as small ints so the hot path compares integers.
 OK, ERROR, REJECTED, OUTAGE, TIMEOUT, CANCELLED = range(6)
@@ -49,6 +49,17 @@ class StrategyParams(Model):
     per_component: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Overrides of these keys for single components."
     )
+    components: list[str] | None = Field(
+        None,
+        description="Components the policy's mechanism applies to (default: every one); "
+        "the others get one attempt per call at the option `use` names.",
+    )
+    use: dict[str, str] = Field(
+        default_factory=dict,
+        description='Component or "*" -> provider name, or internal / external: the option '
+        "serving a component outside `components` (static: every component). Default: the "
+        "component's first option.",
+    )
 
 
 @dataclass(frozen=True)
@@ -64,11 +75,14 @@ class CallPolicy:
     retry_budget: float | None = None
     hedge_delay: float | None = None
     max_attempts: int = 1
+    static: bool = False  # outside the policy's scope: one attempt at the current option
 
     @property
     def simple(self) -> bool:
         """True when a call is exactly one attempt with no timer: the engine's fast path."""
-        return self.timeout is None and self.retries == 0 and self.hedge_delay is None
+        return self.static or (
+            self.timeout is None and self.retries == 0 and self.hedge_delay is None
+        )
 
     def backoff(self, retry: int, uniform: float) -> float:
         """Delay before retry number `retry` (1-based); `uniform` in [0, 1) for jitter."""
@@ -123,16 +137,64 @@ class Strategy:
         self.plan = plan
         self.name = name or type(self).__name__.lower()
         names = [c.name for c in plan.components]
+        self._check_components(params.use, "use", allow_star=True)
+        self._check_components(params.components or [], "components")
+        self.in_scope = tuple(
+            params.components is None or c.name in params.components for c in plan.components
+        )
+        self.scope = tuple(c.index for c in plan.components if self.in_scope[c.index])
         for component in params.per_component:
             if component not in names:
                 raise ScenarioError(
                     f"unknown component '{component}' (expected one of: {', '.join(names)})",
                     path=f"per_component.{component}",
                 )
+            if not self.in_scope[names.index(component)]:
+                raise ScenarioError(
+                    f"'{component}' is outside `components`: it gets one attempt per call at "
+                    "its `use` option, so there is nothing to override",
+                    path=f"per_component.{component}",
+                )
+        self.fixed = tuple(self.use_option(c) for c in plan.components)
         self.component_params = tuple(
             self._params_for(component.name) for component in plan.components
         )
-        self.policies = tuple(self.call_policy(c, p) for c, p in enumerate(self.component_params))
+        self.policies = tuple(
+            self.call_policy(c, p) if self.in_scope[c] else CallPolicy(static=True)
+            for c, p in enumerate(self.component_params)
+        )
+
+    def _check_components(self, names, key: str, allow_star: bool = False) -> None:
+        known = [c.name for c in self.plan.components]
+        for index, name in enumerate(names):
+            if name in known or (allow_star and name == "*"):
+                continue
+            expected = ", ".join(["*", *known] if allow_star else known)
+            where = f"{key}.{name}" if isinstance(names, dict) else f"{key}[{index}]"
+            raise ScenarioError(
+                f"unknown component '{name}' (expected one of: {expected})", path=where
+            )
+
+    def use_option(self, component: ComponentPlan) -> int:
+        """The option `use` names for a component: by component, else `"*"`, else the
+        first declared (also when `"*"` names a kind the component lacks)."""
+        use = self.params.use
+        wanted = use.get(component.name)
+        explicit = wanted is not None
+        wanted = wanted if explicit else use.get("*")
+        if wanted is None:
+            return component.options[0]
+        for index in component.options:
+            if self.matches(index, wanted):
+                return index
+        if explicit:
+            known = [self.provider_of(i) for i in component.options]
+            raise ScenarioError(
+                f"'{wanted}' serves no option of {component.name} "
+                f"(expected one of: {', '.join(known)}, internal, external)",
+                path=f"use.{component.name}",
+            )
+        return component.options[0]
 
     def _params_for(self, component: str) -> StrategyParams:
         overrides = self.params.per_component.get(component)
@@ -141,7 +203,9 @@ class Strategy:
         # Only what the scenario wrote: re-validating computed defaults (an unbounded
         # backoff.max) would fail, and unset keys take their defaults again anyway.
         merged = {
-            **self.params.model_dump(exclude={"per_component"}, exclude_unset=True),
+            **self.params.model_dump(
+                exclude={"per_component", "components", "use"}, exclude_unset=True
+            ),
             **overrides,
         }
         try:
@@ -167,8 +231,17 @@ class Strategy:
         )
 
     def start(self, context: Context) -> None:
-        """Engage the starting portfolio."""
+        """Engage the starting portfolio: here, each component outside the scope's `use`
+        option; a policy engages what its own components need (`self.scope`)."""
         self.context = context
+        for component, option in enumerate(self.fixed):
+            if not self.in_scope[component]:
+                context.migrate(component, option)
+
+    def static_choose(self, component: int, attempt: int, previous: int) -> int:
+        """The option of a call outside the scope: the component's current one (its `use`
+        option, or the status quo until that is ready)."""
+        return self.fallback(component)
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         """The option index for this attempt of a call, or -1 when none can serve."""
@@ -185,8 +258,40 @@ class Strategy:
         """Revisit the portfolio (called every `review_interval` seconds)."""
 
     def describe(self) -> dict[str, str]:
-        """Component name -> what this strategy does with it, for tables and checks."""
-        return {}
+        """Component name -> how this strategy serves it, exactly as it will run (the
+        policy's mechanism and the call's timeout, retries, backoff and retry budget)."""
+        described = {}
+        for component in self.plan.components:
+            index = component.index
+            if not self.in_scope[index]:
+                described[component.name] = (
+                    f"{self.provider_of(self.fixed[index])}, one attempt per call "
+                    "(outside `components`)"
+                )
+                continue
+            mechanics = call_mechanics(self.policies[index])
+            described[component.name] = self.explain(index) + (
+                f"; {mechanics}" if mechanics else ""
+            )
+        return described
+
+    def explain(self, component: int) -> str:
+        """What the policy does with one component in its scope, in a few words."""
+        return self.provider_of(self.choose_first(component))
+
+    def serving(self) -> dict[str, str]:
+        """Component name -> the provider that mainly serves it at the start."""
+        return {
+            c.name: self.provider_of(
+                self.choose_first(c.index) if self.in_scope[c.index] else self.fixed[c.index]
+            )
+            for c in self.plan.components
+        }
+
+    def choose_first(self, component: int) -> int:
+        """The option a component's first call goes to on the declared figures (for
+        descriptions; before `start`)."""
+        return self.plan.components[component].options[0]
 
     # Helpers for policies ---------------------------------------------------------------
 
@@ -230,3 +335,25 @@ class Strategy:
                     f"unknown provider '{name}' (expected one of: {', '.join(sorted(known))})",
                     path=where,
                 )
+
+
+def call_mechanics(policy: CallPolicy) -> str:
+    """'timeout 1s, 2 retries (backoff 50ms ×2, full jitter), retry budget 10 %'."""
+    parts = []
+    if policy.timeout is not None:
+        parts.append(f"timeout {format_duration(policy.timeout)}")
+    if policy.retries:
+        text = f"{policy.retries} retr{'y' if policy.retries == 1 else 'ies'}"
+        if policy.backoff_base > 0:
+            backoff = (
+                f"backoff {format_duration(policy.backoff_base)} ×{policy.backoff_multiplier:g}"
+            )
+            if policy.backoff_max != float("inf"):
+                backoff += f" up to {format_duration(policy.backoff_max)}"
+            if policy.jitter:
+                backoff += ", full jitter"
+            text += f" ({backoff})"
+        parts.append(text)
+        if policy.retry_budget is not None:
+            parts.append(f"retry budget {policy.retry_budget:.0%} of calls")
+    return ", ".join(parts)

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from conductor.scenario.units import PositiveDuration
+from conductor.scenario.units import PositiveDuration, format_duration
 from conductor.strategies.base import CANCELLED, OK, Context
 from conductor.strategies.ordered import Ordered, OrderedParams
 
@@ -59,9 +59,7 @@ class CircuitBreaker(Ordered):
     def start(self, context: Context) -> None:
         super().start(context)
         self.settings = {
-            option: self.component_params[c]
-            for c, chain in enumerate(self.chains)
-            for option in chain
+            option: self.component_params[c] for c in self.scope for option in self.chains[c]
         }
         self.breakers = {option: Breaker(p.window) for option, p in self.settings.items()}
 
@@ -120,3 +118,12 @@ class CircuitBreaker(Ordered):
         breaker.outcomes.clear()
         breaker.failures = 0
         self.trips += 1
+
+    def explain(self, component: int) -> str:
+        params = self.component_params[component]
+        chain = self.arrow.join(self.provider_of(o) for o in self.chains[component])
+        return (
+            f"{chain}, each behind a breaker that opens at {params.failure_ratio:.0%} "
+            f"failures of {params.window} attempts for {format_duration(params.cool_down)}, "
+            f"then lets {params.probes} probe{'s' if params.probes > 1 else ''} through"
+        )

@@ -44,3 +44,9 @@ class Failover(Ordered):
             if serving(option):
                 return option
         return self.fallback(component)
+
+    def explain(self, component: int) -> str:
+        chain = self.chains[component]
+        if len(chain) == 1:
+            return f"{self.provider_of(chain[0])} only (nothing to fail over to)"
+        return f"{self.arrow.join(self.provider_of(o) for o in chain)}, the next on a failure"

@@ -18,7 +18,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, field_validator
 
-from conductor.scenario.units import parse_duration
+from conductor.scenario.units import format_duration, parse_duration
 from conductor.strategies.base import CallPolicy
 from conductor.strategies.ordered import Ordered, OrderedParams
 
@@ -77,8 +77,13 @@ class Hedged(Ordered):
                 return option
         return self.fallback(component)
 
-    def describe(self) -> dict[str, str]:
-        return {
-            name: f"{chain} after {self.policies[index].hedge_delay * 1000:.0f}ms"
-            for index, (name, chain) in enumerate(super().describe().items())
-        }
+    def explain(self, component: int) -> str:
+        policy = self.policies[component]
+        chain = self.chains[component]
+        target = "the same option" if len(chain) == 1 else "the next in order"
+        return (
+            f"{self.provider_of(chain[0])} first, hedged to {target} "
+            f"({self.arrow.join(self.provider_of(o) for o in chain)}) every "
+            f"{format_duration(policy.hedge_delay)} without an answer, up to "
+            f"{policy.max_attempts} attempts"
+        )

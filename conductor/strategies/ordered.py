@@ -33,11 +33,11 @@ class Ordered(Strategy):
 
     def start(self, context: Context) -> None:
         super().start(context)
-        for component, chain in enumerate(self.chains):
-            context.adopt(component, chain)
+        for component in self.scope:
+            context.adopt(component, self.chains[component])
 
-    def describe(self) -> dict[str, str]:
-        return {
-            c.name: self.arrow.join(self.provider_of(o) for o in self.chains[c.index])
-            for c in self.plan.components
-        }
+    def explain(self, component: int) -> str:
+        return self.arrow.join(self.provider_of(o) for o in self.chains[component])
+
+    def choose_first(self, component: int) -> int:
+        return self.chains[component][0]

@@ -17,7 +17,9 @@ class SingleSourcing(Strategy):
 
     def __init__(self, params, plan, name: str = ""):
         super().__init__(params, plan, name)
-        self.route = tuple(self.pick(c) for c in plan.components)
+        self.route = tuple(
+            self.pick(c) if self.in_scope[c.index] else self.fixed[c.index] for c in plan.components
+        )
 
     def pick(self, component: ComponentPlan) -> int:
         """The option a component starts with."""
@@ -33,5 +35,5 @@ class SingleSourcing(Strategy):
     def choose(self, component: int, attempt: int, previous: int) -> int:
         return self.current[component]
 
-    def describe(self) -> dict[str, str]:
-        return {c.name: self.provider_of(self.route[c.index]) for c in self.plan.components}
+    def choose_first(self, component: int) -> int:
+        return self.route[component]

@@ -56,8 +56,8 @@ class Weighted(Strategy):
     def start(self, context: Context) -> None:
         super().start(context)
         self.draws = [context.uniforms(f"split/{c.name}") for c in self.plan.components]
-        for component, (options, _) in enumerate(self.split):
-            context.adopt(component, options)
+        for component in self.scope:
+            context.adopt(component, self.split[component][0])
         self.context = context
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
@@ -78,10 +78,14 @@ class Weighted(Strategy):
         options, weights = self.split[component]
         return options[weights.index(max(weights))]
 
-    def describe(self) -> dict[str, str]:
-        return {
-            c.name: ", ".join(
-                f"{self.provider_of(o)} {w:.0%}" for o, w in zip(*self.split[c.index], strict=True)
-            )
-            for c in self.plan.components
-        }
+    def explain(self, component: int) -> str:
+        options, weights = self.split[component]
+        if len(options) == 1:
+            return self.provider_of(options[0])
+        shares = ", ".join(
+            f"{self.provider_of(o)} {w:.0%}" for o, w in zip(options, weights, strict=True)
+        )
+        return f"split at random: {shares}"
+
+    def choose_first(self, component: int) -> int:
+        return self.primary(component)
