@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -127,6 +128,11 @@ def _precision(function):
         help="Add replications until the 95 % half-widths of mean and p99 latency and cost "
         "per request are within P (2% or 0.02) of the estimate.",
     )(function)
+
+
+def _slug(name: str) -> str:
+    """A flow name fit for a file name (a name is scenario text, not a path)."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "_"
 
 
 def _warn(result: dict) -> None:
@@ -386,7 +392,8 @@ FIGURE_KINDS = ["cdf", "percentiles", "cost", "pareto", "timeline", "sweep", "he
     type=click.Choice(["png", "svg"]),
     help="Without --kind: png always, svg also writes SVG (repeatable).",
 )
-def plot(results, kind, output, strategy, scenario, formats):
+@_flow
+def plot(results, kind, output, strategy, scenario, formats, flow):
     """Redraw figures from a results folder (or its results.json)."""
     from conductor.plots import draw, load_results, save, write_figures
 
@@ -396,11 +403,17 @@ def plot(results, kind, output, strategy, scenario, formats):
         if output:
             raise ConductorError("-o names one figure: give --kind too (without it, all are drawn)")
         paths = write_figures(
-            result, folder, formats=("png", *formats), strategy=strategy, scenario=loaded
+            result,
+            folder / f"flow-{_slug(flow)}" if flow else folder,
+            formats=("png", *formats),
+            strategy=strategy,
+            scenario=loaded,
+            flow=flow,
         )
     else:
-        target = Path(output) if output else folder / f"{kind}.png"
-        paths = [save(draw(kind, result, strategy=strategy, scenario=loaded), target)]
+        stem = f"{kind}-{_slug(flow)}" if flow else kind
+        target = Path(output) if output else folder / f"{stem}.png"
+        paths = [save(draw(kind, result, strategy=strategy, scenario=loaded, flow=flow), target)]
     for path in paths:
         click.echo(str(path))
 
@@ -427,7 +440,8 @@ def plot(results, kind, output, strategy, scenario, formats):
     show_default=True,
     help="How images are inlined.",
 )
-def report(results, output, scenario, overrides, image_format):
+@_flow
+def report(results, output, scenario, overrides, image_format, flow):
     """Write one self-contained HTML page: summary, reading, tables and figures."""
     from conductor.metrics.results import atomic_write
     from conductor.plots import load_results
@@ -436,9 +450,9 @@ def report(results, output, scenario, overrides, image_format):
     result, folder = load_results(results)
     scenario = scenario or scenario_file(result)
     loaded = _load(scenario, overrides) if scenario else None
-    target = Path(output) if output else folder / "report.html"
+    target = Path(output) if output else folder / f"report{f'-{_slug(flow)}' if flow else ''}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, build_report(result, loaded, image_format=image_format))
+    atomic_write(target, build_report(result, loaded, image_format=image_format, flow=flow))
     click.echo(str(target))
 
 

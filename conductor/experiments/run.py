@@ -128,10 +128,14 @@ def run_unit(unit: Unit) -> Outcome:
     )
     settled = None
     if unit.replication == 0:
-        ok = records.ok
-        settled = settling_time(
-            records.arrival[ok], records.latency[ok], settings.warmup, settings.horizon
+        # What-if events are meant to disturb the series: MSER-5 would read the response
+        # to the first of them as a start-up transient, so it looks only before it.
+        end = min(
+            (e.at for e in plan.events if settings.warmup < e.at < settings.horizon),
+            default=settings.horizon,
         )
+        kept = records.ok & (records.arrival < end)
+        settled = settling_time(records.arrival[kept], records.latency[kept], settings.warmup, end)
     return Outcome(
         replication_figures(records, plan),
         replication_timeline(records, plan) if unit.keep_timeline else {},

@@ -7,11 +7,13 @@ business cost of SLO misses and failed requests). The number above a bar is its 
 tall red segment means the strategy saves on IT spend but pays for it in lost business.
 
 **Pareto front.** Each strategy is a point at (mean total cost, mean p99 latency), with
-its 95 % intervals as thin whiskers; both are better lower-left. The strategies on the
-front are joined by a step line: none of them is beaten on both figures by another.
-Faded points are dominated: some strategy is at least as cheap and as fast. The choice
-along the front is a business trade-off. Strategies with identical results share a label.
-Note that p99 covers successful requests only: check the failure rate beside it.
+its 95 % intervals as thin whiskers; both are better lower-left. The p99 counts every
+measured request, a failed one as infinitely slow, so a strategy that fails more than
+1 % of requests has no finite p99: it is drawn as a triangle on the top edge, never on
+the front. The strategies on the front are joined by a step line: none of them is beaten
+on both figures by another. Faded points are dominated: some strategy is at least as
+cheap and as fast. The choice along the front is a business trade-off; when every
+strategy is on it, the legend says so. Strategies with identical results share a label.
 """
 
 from __future__ import annotations
@@ -133,30 +135,35 @@ def cost_figure(result: Any) -> Figure:
 
 
 def pareto(result: Any, ax: Axes | None = None) -> Axes:
-    """Total cost against p99 per strategy, the front as a step line, dominated faded."""
+    """Total cost against p99 counting failures per strategy, the front as a step line,
+    dominated points faded, strategies whose p99 falls among failures on the top edge."""
     ax = new_axes(ax, (7.5, 4.6))
     result = as_dict(result)
     runs = runs_of(result)
     colors = strategy_colors(runs)
     currency = currency_of(result)
-    points = {}
+    points, failed = {}, {}
     for name, run in runs.items():
-        cost, p99 = get(run, "summary", "cost", "total"), get(run, "summary", "latency_s", "p99")
-        if math.isfinite(mean(cost)) and math.isfinite(mean(p99)):
+        cost = get(run, "summary", "cost", "total")
+        p99 = get(run, "summary", "latency_all_s", "p99")
+        if not math.isfinite(mean(cost)):
+            continue
+        if isinstance(p99, dict) and p99.get("mean") is None and p99.get("n"):
+            failed[name] = (mean(cost), interval(cost))
+        elif math.isfinite(mean(p99)):
             points[name] = (mean(cost), mean(p99), interval(cost), interval(p99))
-    ax.set_title(titled(runs, "Cost against tail latency (lower-left is better)"))
-    if not points:
+    ax.set_title(titled(runs, "Cost against p99 counting failures (lower-left is better)"))
+    if not points and not failed:
         return no_data(ax, "strategy with both a cost and a p99")
-    front = [n for n in result.get("pareto") or front_of(points) if n in points]
+    front = [n for n in result.get("pareto") or () if n in points]
+    everyone = len(points) > 1 and len(front) == len(runs)
     for name, (cost, p99, cost_ci, p99_ci) in points.items():
         alpha = 1.0 if name in front else 0.45
-        xerr = _errors(cost, cost_ci)
-        yerr = _errors(p99, p99_ci)
         ax.errorbar(
             cost,
             p99,
-            xerr=xerr,
-            yerr=yerr,
+            xerr=_errors(cost, cost_ci),
+            yerr=_errors(p99, p99_ci),
             fmt="none",
             ecolor=colors[name],
             alpha=alpha * 0.6,
@@ -183,9 +190,9 @@ def pareto(result: Any, ax: Axes | None = None) -> Axes:
             linestyle="--",
             linewidth=1.0,
             zorder=2,
-            label="Pareto front",
+            label="Pareto front" + (" (every strategy)" if everyone else ""),
         )
-    costs = [p[0] for p in points.values()]
+    costs = [p[0] for p in points.values()] + [c for c, _ in failed.values()]
     if wide_span(costs):
         ax.set_xscale("log")
         ax.set_xlabel(f"total cost over the window ({currency}, log scale)")
@@ -193,23 +200,43 @@ def pareto(result: Any, ax: Axes | None = None) -> Axes:
         ax.set_xlabel(f"total cost over the window ({currency})")
     money_axis(ax.xaxis, currency)
     latency_axis(ax.yaxis)
-    ax.set_ylabel("p99 latency of successful requests")
+    ax.set_ylabel("p99 latency, a failed request\ncounting as infinitely slow")
     ax.margins(0.12)
     ax.grid(True, alpha=0.3)
+    labelled = {n: p[:2] for n, p in points.items()}
+    if failed:
+        # No finite p99 to place them at: pinned to the top edge, above every finite point.
+        if not points:
+            ax.set_ylim(0, 1)
+        low, high = ax.get_ylim()
+        top = high + 0.08 * (high - low)
+        for name, (cost, _) in failed.items():
+            ax.scatter(
+                [cost],
+                [top],
+                marker="^",
+                s=60,
+                color=colors[name],
+                alpha=0.6,
+                clip_on=False,
+                zorder=3,
+                label=f"{name} (p99 among failures)",
+            )
+            ax.annotate(
+                name,
+                (cost, top),
+                xytext=(0, -9),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize="small",
+                alpha=0.6,
+            )
+        ax.set_ylim(low, top)
     legend_outside(ax, "strategy (faded: dominated)")
     figure_of(ax).draw_without_rendering()
-    _label_points(ax, {n: p[:2] for n, p in points.items()}, front, same_as(runs))
+    _label_points(ax, labelled, front, same_as(runs))
     return ax
-
-
-def front_of(points: dict[str, tuple]) -> list[str]:
-    """Names not dominated on (cost, p99), both minimised."""
-
-    def dominates(a: tuple, b: tuple) -> bool:
-        """Whether a is at least as good as b on both and better on one."""
-        return a[0] <= b[0] and a[1] <= b[1] and (a[0] < b[0] or a[1] < b[1])
-
-    return [n for n, p in points.items() if not any(dominates(q, p) for q in points.values())]
 
 
 def _errors(value: float, bounds: tuple[float, float]) -> list[list[float]] | None:

@@ -16,6 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from conductor.errors import ConductorError
+from conductor.metrics.focus import focus
 from conductor.plots.cost import cost_figure, pareto
 from conductor.plots.distribution import latency_cdf, percentile_bars
 from conductor.plots.style import DPI, as_dict, figure_of, kind_of
@@ -38,9 +39,17 @@ def figure_names(result: dict[str, Any], kind: str | None = None) -> list[str]:
     return ["cdf", "percentiles", "cost", "timeline"]
 
 
-def draw(name: str, result: Any, *, strategy: str | None = None, scenario: Any = None) -> Figure:
-    """The Figure of one named figure of a result."""
-    result = as_dict(result)
+def draw(
+    name: str,
+    result: Any,
+    *,
+    strategy: str | None = None,
+    scenario: Any = None,
+    flow: str | None = None,
+) -> Figure:
+    """The Figure of one named figure of a result, of one flow when `flow` (or the result's
+    own focus) names one."""
+    result = focus(as_dict(result), flow or as_dict(result).get("flow"))
     kind = kind_of(result)
     if name not in KINDS:
         raise ConductorError(f"unknown figure '{name}' (expected one of: {', '.join(KINDS)})")
@@ -82,13 +91,14 @@ def write_figures(
     *,
     scenario: Any = None,
     strategy: str | None = None,
+    flow: str | None = None,
 ) -> list[Path]:
     """Write every figure that applies to a result into a folder; returns the paths."""
     result = as_dict(result)
     formats = list(dict.fromkeys(formats or ("png",)))
     paths = []
     for name in figure_names(result, kind):
-        figure = draw(name, result, strategy=strategy, scenario=scenario)
+        figure = draw(name, result, strategy=strategy, scenario=scenario, flow=flow)
         paths.extend(save(figure, Path(folder) / f"{name}.{fmt}") for fmt in formats)
     return paths
 

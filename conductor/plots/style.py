@@ -140,8 +140,11 @@ def floats(values: Sequence[Any] | None) -> np.ndarray:
 
 def titled(runs: Mapping[str, Any], what: str) -> str:
     """A figure title naming the scenario of the runs when known."""
-    name = get(next(iter(runs.values()), {}), "scenario", "name")
-    return f"{what} — {name}" if name else what
+    first = next(iter(runs.values()), {})
+    name = get(first, "scenario", "name")
+    flow = first.get("flow") if isinstance(first, Mapping) else None
+    where = " · ".join(str(part) for part in (name, flow and f"flow {flow}") if part)
+    return f"{what} — {where}" if where else what
 
 
 def same_as(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:

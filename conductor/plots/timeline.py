@@ -5,7 +5,9 @@ bucket). From top to bottom:
 
 - latency p50 (dashed) and p99 (solid) of the successful requests arriving in a bucket
   (with under a few hundred requests a bucket, its p99 is close to its maximum: noisy);
-- the share of requests that succeeded;
+- the share of requests that succeeded (with several flows and none in focus, these two
+  panels draw a line per flow: in an outage that fails one flow, the blend's latency
+  drops, because only the other flow's requests still succeed);
 - cost per bucket, stacked: variable (per call), fixed (per hour) and SLO penalties;
 - which provider served each component: one band per component, split by each
   provider's share of that component's attempts (blank where there were no calls).
@@ -111,7 +113,7 @@ def timeline(
         if start.size == 0:
             no_data(panel, "timeline")
         else:
-            _latency(panel, start, width, series, color)
+            _latency(panel, start, width, _lines(run, series, color))
         panel.set_title(title)
         return panel
     shares = series.get("share") or {}
@@ -121,8 +123,9 @@ def timeline(
     )
     figure.suptitle(title)
     unit, scale = time_unit(start[-1] + width - start[0])
-    _latency(axes[0], start, width, series, color)
-    _success(axes[1], start, width, series, color)
+    lines = _lines(run, series, color)
+    _latency(axes[0], start, width, lines)
+    _success(axes[1], start, width, lines)
     _cost(axes[2], start, width, series, currency_of(run))
     _shares(axes[3], start, width, shares)
     low, high = start[0], start[-1] + width
@@ -143,14 +146,27 @@ def _centres(start: np.ndarray, width: float) -> np.ndarray:
     return start + width / 2.0
 
 
-def _latency(ax: Axes, start, width, series, color) -> None:
-    """p50 and p99 per bucket."""
-    latency = series.get("latency_s") or {}
-    p50, p99 = floats(latency.get("p50")), floats(latency.get("p99"))
+def _lines(run: Mapping[str, Any], series: Mapping[str, Any], color: str) -> list[tuple]:
+    """(label, series, colour) of each line to draw: every flow's own when there are several
+    and none is the focus (a blend hides a failing flow), else the run's."""
+    flows = series.get("flows") or {}
+    if run.get("flow") or len(flows) < 2:
+        return [("", series, color)]
+    colors = strategy_colors(flows)
+    return [(f"{name} ", flows[name], colors[name]) for name in flows]
+
+
+def _latency(ax: Axes, start, width, lines) -> None:
+    """p50 and p99 per bucket, of each line."""
     x = _centres(start, width)
-    ax.plot(x, p50, color=color, linestyle="--", linewidth=1.2, label="p50")
-    ax.plot(x, p99, color=color, linewidth=1.8, label="p99")
-    log = wide_span(np.concatenate([p50, p99]), decades=1.3)
+    drawn = []
+    for label, series, color in lines:
+        latency = series.get("latency_s") or {}
+        p50, p99 = floats(latency.get("p50")), floats(latency.get("p99"))
+        ax.plot(x, p50, color=color, linestyle="--", linewidth=1.2, label=f"{label}p50")
+        ax.plot(x, p99, color=color, linewidth=1.8, label=f"{label}p99")
+        drawn += [p50, p99]
+    log = wide_span(np.concatenate(drawn), decades=1.3)
     if log:
         ax.set_yscale("log")
     else:
@@ -158,20 +174,25 @@ def _latency(ax: Axes, start, width, series, color) -> None:
     latency_axis(ax.yaxis, log=log)
     ax.set_ylabel("latency of\nsuccessful requests")
     ax.grid(True, alpha=0.3)
-    legend_outside(ax, "per bucket")
+    legend_outside(ax, "per bucket" if len(lines) == 1 else "per flow and bucket")
 
 
-def _success(ax: Axes, start, width, series, color) -> None:
-    """Share of requests that succeeded per bucket."""
-    success = floats(series.get("success_rate"))
-    ax.plot(_centres(start, width), success, color=color, linewidth=1.4, label="success")
+def _success(ax: Axes, start, width, lines) -> None:
+    """Share of requests that succeeded per bucket, of each line."""
+    drawn = []
+    for label, series, color in lines:
+        success = floats(series.get("success_rate"))
+        name = label.strip() or "success"
+        ax.plot(_centres(start, width), success, color=color, linewidth=1.4, label=name)
+        drawn.append(success)
+    success = np.concatenate(drawn)
     finite = success[np.isfinite(success)]
     low = float(finite.min()) if finite.size else 0.0
     ax.set_ylim(max(0.0, low - max(0.002, (1 - low) * 0.15)), 1.0 + max(0.0005, (1 - low) * 0.05))
     percent_axis(ax.yaxis, None if low < 0.98 else 1)
     ax.set_ylabel("requests\nsucceeded")
     ax.grid(True, alpha=0.3)
-    legend_outside(ax, "per bucket")
+    legend_outside(ax, "per bucket" if len(lines) == 1 else "per flow and bucket")
 
 
 def _cost(ax: Axes, start, width, series, currency: str) -> None:

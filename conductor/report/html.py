@@ -21,6 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from conductor.metrics.focus import focus
 from conductor.plots import composition_graph, draw, figure_names
 from conductor.plots.style import DPI, as_dict, figure_of, kind_of, pick_run, runs_of, same_as
 from conductor.report.terminal import change, money, percent, seconds
@@ -42,6 +43,8 @@ th { background: #f4f4f4; } td.name, th.name { text-align: left; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; font-size: .9rem; max-width: 60rem; }
 .reading li { margin: .3rem 0; } .scroll { overflow-x: auto; }
+tr.flow td { color: #444; font-size: .85rem; border-bottom-color: #f0f0f0; }
+h3 { font-size: 1rem; margin: 1.2rem 0 .3rem; } h3 .ci { font-weight: normal; }
 """
 
 CAPTIONS = {
@@ -72,9 +75,13 @@ def scenario_file(result: Any) -> str | None:
     return file if file and Path(file).is_file() else None
 
 
-def build_report(result: Any, scenario: Any = None, *, image_format: str = "png") -> str:
-    """The HTML page of a run, compare or sweep result (a Scenario or file adds the graph)."""
+def build_report(
+    result: Any, scenario: Any = None, *, image_format: str = "png", flow: str | None = None
+) -> str:
+    """The HTML page of a run, compare or sweep result (a Scenario or file adds the graph),
+    of one flow when `flow` (or the result's own focus) names one."""
     result = as_dict(result)
+    result = focus(result, flow or result.get("flow"))
     kind = kind_of(result)
     if isinstance(scenario, str | Path):
         from conductor.experiments.run import load_scenario
@@ -89,12 +96,14 @@ def build_report(result: Any, scenario: Any = None, *, image_format: str = "png"
             _section("Reading", _list(reading(result))),
             _section("Ranking", _ranking(result)),
         ]
+        parts.append(_section("Strategies", _strategies(runs)))
         parts.append(_section("Sourcing", _sourcing(runs)))
     elif kind == "run":
         parts += [
             _section("Reading", _list(run_reading(first))),
             _section("Summary", _figures(first)),
         ]
+        parts.append(_section("Strategy", _strategies(runs)))
         parts.append(_section("Sourcing", _sourcing(runs)))
     else:
         parts.append(_section("Reading", _list(sweep_reading(result))))
@@ -132,16 +141,18 @@ def reading(result: Mapping[str, Any]) -> list[str]:
     twins = same_as(runs)
     sentences = []
     per_hour = {n: _mean(r, "cost", "per_hour") for n, r in runs.items()}
-    p99 = {n: _mean(r, "latency_s", "p99") for n, r in runs.items()}
+    p99 = {n: _mean(r, "latency_all_s", "p99") for n, r in runs.items()}
     cheap = _best(per_hour)
     fast = _best(p99)
     if cheap and fast:
         sentences.append(
             f"The cheapest is {cheap} at {money(per_hour[cheap], currency)} per hour "
-            f"(IT spend plus SLO penalties); the fastest at p99 is {fast} ({seconds(p99[fast])})."
+            f"(IT spend plus SLO penalties); the fastest at p99 counting failures is {fast} "
+            f"({seconds(p99[fast])})."
             if cheap != fast
             else f"{cheap} is both the cheapest ({money(per_hour[cheap], currency)} per hour, "
-            f"IT spend plus SLO penalties) and the fastest at p99 ({seconds(p99[fast])})."
+            f"IT spend plus SLO penalties) and the fastest at p99 counting failures "
+            f"({seconds(p99[fast])})."
         )
     for name in runs:
         if name == baseline:
@@ -151,7 +162,10 @@ def reading(result: Mapping[str, Any]) -> list[str]:
                 f"{name} gives exactly the same figures as {twins[name]}: it made the same choices."
             )
             continue
-        sentences.append(_versus(name, baseline, result.get("differences", {}).get(name, {})))
+        sentence = _versus(name, baseline, result.get("differences", {}).get(name, {}))
+        if _failed(_stat(runs[name], "latency_all_s", "p99")):
+            sentence = sentence.replace(" p99 ", " the p99 of its successful requests ", 1)
+        sentences.append(sentence)
     failing = {n: 1 - _mean(r, "success_rate") for n, r in runs.items()}
     bad = [n for n, f in failing.items() if f >= 0.01]
     for name in bad:
@@ -163,30 +177,85 @@ def reading(result: Mapping[str, Any]) -> list[str]:
             f"Every strategy serves at least 99 % of requests; the most reliable is {best} "
             f"({fails})."
         )
-    front = [n for n in result.get("pareto") or () if n in runs]
-    if front:
-        sentences.append(f"On the Pareto front of cost against p99: {_join(front)}.")
-        for name in front:
-            if failing.get(name, 0) >= 0.01:
-                sentences.append(
-                    f"Beware: {name}'s p99 counts only the requests that succeeded, and it "
-                    f"fails {percent(failing[name])} of all requests."
-                )
-        beaten: dict[tuple[str, ...], list[str]] = {}
-        for name in runs:
-            if name in front or not math.isfinite(p99[name]):
-                continue
-            by = [f for f in front if per_hour[f] <= per_hour[name] and p99[f] <= p99[name]]
-            beaten.setdefault(tuple(by), []).append(name)
-        for by, names in beaten.items():
-            if by:
-                verb = "is" if len(names) == 1 else "are"
-                sentences.append(
-                    f"{_join(names)} {verb} beaten on both cost and p99 by {_join(list(by))}."
-                )
+    sentences += front_sentences(result, result, runs)
+    if not result.get("flow"):
+        for flow, verdict in (result.get("by_flow") or {}).items():
+            sentences += [
+                f"Flow {flow}, {_flow_sentence(verdict, runs, flow)}",
+                *front_sentences(verdict, focus(result, flow), runs, flow),
+            ]
     if any((_stat(r, "latency_s", "p99") or {}).get("n", 2) < 2 for r in runs.values()):
         sentences.append("With one replication there are no intervals: differences are untested.")
     return sentences
+
+
+def front_sentences(
+    verdict: Mapping[str, Any],
+    view: Mapping[str, Any],
+    runs: Mapping[str, Any],
+    flow: str | None = None,
+) -> list[str]:
+    """What the Pareto front of one headline says: who is on it, who is off it because
+    its p99 falls among failures, who is beaten outright; said plainly when all are on it."""
+    where = f"For flow {flow}, " if flow else ""
+    shown = view["strategies"]
+    front = [n for n in verdict.get("pareto") or () if n in runs]
+    per_hour = {n: _mean(r, "cost", "per_hour") for n, r in shown.items()}
+    p99 = {n: _mean(r, "latency_all_s", "p99") for n, r in shown.items()}
+    failed = [n for n, r in shown.items() if _failed(_stat(r, "latency_all_s", "p99"))]
+    sentences = []
+    if len(runs) > 1 and len(front) == len(runs):
+        return [
+            f"{where}every strategy is on the Pareto front of cost against p99 counting "
+            "failures: none is beaten on both, so the choice is a trade-off of cost against "
+            "latency."
+        ]
+    if front:
+        sentences.append(
+            f"{where}on the Pareto front of cost against p99 counting failures: {_join(front)}."
+        )
+    if failed:
+        verb = "is" if len(failed) == 1 else "are"
+        sentences.append(
+            f"{where}{_join(failed)} {verb} off the front: more than 1 % of requests fail, "
+            "so the p99 counting failures falls among them."
+        )
+    beaten: dict[tuple[str, ...], list[str]] = {}
+    for name in shown:
+        if name in front or not math.isfinite(p99[name]):
+            continue
+        by = [f for f in front if per_hour[f] <= per_hour[name] and p99[f] <= p99[name]]
+        beaten.setdefault(tuple(by), []).append(name)
+    for by, names in beaten.items():
+        if by:
+            verb = "is" if len(names) == 1 else "are"
+            sentences.append(
+                f"{where}{_join(names)} {verb} beaten on both cost and p99 by {_join(list(by))}."
+            )
+    return [sentence[0].upper() + sentence[1:] for sentence in sentences]
+
+
+def _flow_sentence(verdict: Mapping[str, Any], runs: Mapping[str, Any], flow: str) -> str:
+    """'cheapest first, with the p99 counting failures: a (1.2s), b (failed), …'."""
+    ranking = [n for n in verdict.get("ranking") or () if n in runs]
+    figures = [
+        cell_text(_get(runs[n], "flows", flow, "latency_all_s", "p99"), seconds) for n in ranking
+    ]
+    pairs = zip(ranking, figures, strict=True)
+    listed = ", ".join(f"{n} ({f})" for n, f in pairs)
+    return f"cheapest first, with the p99 counting failures: {listed}."
+
+
+def cell_text(stat: Mapping[str, Any] | None, show) -> str:
+    """A Stat's mean as text: 'failed' when it fell among failures, '–' when missing."""
+    if _failed(stat):
+        return "failed"
+    return "–" if stat is None or stat.get("mean") is None else show(stat["mean"])
+
+
+def _failed(stat: Mapping[str, Any] | None) -> bool:
+    """Whether a Stat fell among failures (no mean over replications that measured it)."""
+    return isinstance(stat, Mapping) and stat.get("mean") is None and bool(stat.get("n"))
 
 
 def _versus(name: str, baseline: str, differences: Mapping[str, Any]) -> str:
@@ -236,22 +305,35 @@ def _includes_zero(stat: Mapping[str, Any]) -> bool:
 
 
 def run_reading(run: Mapping[str, Any]) -> list[str]:
-    """Plain sentences about one strategy's run object."""
+    """Plain sentences about one strategy's run object (and each of its flows)."""
     currency = run.get("currency", "")
-    success = _mean(run, "success_rate")
     per_hour, penalty, total = (_mean(run, "cost", k) for k in ("per_hour", "penalty", "total"))
-    sentences = [
-        f"{run.get('strategy')} serves {percent(success)} of requests; their p50 is "
-        f"{seconds(_mean(run, 'latency_s', 'p50'))} and their p99 "
-        f"{seconds(_mean(run, 'latency_s', 'p99'))}."
-    ]
+    sentences = [_serves(run.get("strategy"), run["summary"])]
     if math.isfinite(per_hour):
         share = penalty / total if total else math.nan
         sentences.append(
             f"It costs {money(per_hour, currency)} per hour, of which "
             f"{percent(share, 0)} is SLO penalties."
         )
+    flows = run.get("flows") or {}
+    if len(flows) > 1 and not run.get("flow"):
+        sentences += [_serves(f"Flow {flow}", node) for flow, node in flows.items()]
     return sentences
+
+
+def _serves(who: Any, node: Mapping[str, Any]) -> str:
+    """'X serves 99.2 % of requests; their p50 is …, their p99 …; p99 counting failures …'."""
+
+    def figure(*path: str) -> str:
+        return cell_text(_get(node, *path), seconds)
+
+    success = _get(node, "success_rate") or {}
+    served = percent(success["mean"]) if success.get("mean") is not None else "–"
+    return (
+        f"{who} serves {served} of requests; their p50 is {figure('latency_s', 'p50')} and "
+        f"their p99 {figure('latency_s', 'p99')}; the p99 counting failures is "
+        f"{figure('latency_all_s', 'p99')}."
+    )
 
 
 def sweep_reading(sweep: Mapping[str, Any]) -> list[str]:
@@ -277,11 +359,13 @@ def sweep_reading(sweep: Mapping[str, Any]) -> list[str]:
 
 
 def _ranking(result: Mapping[str, Any]) -> str:
-    """The ranked table: means with intervals, paired differences, Pareto marks."""
+    """The ranked table: means with intervals, paired differences, Pareto marks; a row per
+    flow under each strategy when there are several flows and none is the focus."""
     runs, baseline = result["strategies"], result["baseline"]
     currency = next(iter(runs.values())).get("currency", "")
     ranking = [n for n in result.get("ranking") or runs if n in runs]
-    front = set(result.get("pareto") or ())
+    flows = [] if result.get("flow") else list(result.get("by_flow") or ())
+    verdicts = {None: result, **(result.get("by_flow") or {})}
     columns = [
         (f"total cost ({currency})", ("cost", "total"), _plain_money),
         (f"per hour ({currency})", ("cost", "per_hour"), _plain_money),
@@ -289,23 +373,33 @@ def _ranking(result: Mapping[str, Any]) -> str:
         ("p50", ("latency_s", "p50"), seconds),
         ("p95", ("latency_s", "p95"), seconds),
         ("p99", ("latency_s", "p99"), seconds),
+        ("p99 all", ("latency_all_s", "p99"), seconds),
         ("success", ("success_rate",), percent),
         ("SLO attainment", ("slo_attainment",), percent),
     ]
     head = ["rank", "strategy", *(c[0] for c in columns)]
     head += [f"cost vs {baseline}", f"p99 vs {baseline}", "Pareto"]
-    rows = []
-    for position, name in enumerate(ranking, start=1):
-        cells = [f"<td>{position}</td>", f"<td class='name'>{escape(name)}</td>"]
+
+    def row(rank: str, label: str, name: str, flow: str | None, css: str = "") -> str:
+        verdict = verdicts[flow]
+        node = _get(runs[name], "flows", flow) if flow else runs[name]["summary"]
+        front = verdict.get("pareto") or ()
+        everyone = len(runs) > 1 and len(front) == len(runs)
+        cells = [f"<td>{rank}</td>", f"<td class='name'>{label}</td>"]
         for _, path, show in columns:
-            cells.append(f"<td>{_stat_cell(_stat(runs[name], *path), show)}</td>")
+            cells.append(f"<td>{_stat_cell(_get(node, *path), show)}</td>")
         for figure in ("cost_total", "latency_p99"):
             if name == baseline:
                 cells.append("<td class='ns'>baseline</td>")
             else:
-                cells.append(_change_cell(result.get("differences", {}).get(name, {}).get(figure)))
-        cells.append(f"<td>{'★' if name in front else ''}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+                cells.append(_change_cell(verdict.get("differences", {}).get(name, {}).get(figure)))
+        cells.append(f"<td>{'★' if name in front and not everyone else ''}</td>")
+        return f"<tr{css}>" + "".join(cells) + "</tr>"
+
+    rows = []
+    for position, name in enumerate(ranking, start=1):
+        rows.append(row(str(position), escape(name), name, None))
+        rows += [row("", f"└ flow {escape(flow)}", name, flow, " class='flow'") for flow in flows]
     header = "".join(
         f"<th class='name'>{escape(h)}</th>" if h == "strategy" else f"<th>{escape(h)}</th>"
         for h in head
@@ -313,10 +407,39 @@ def _ranking(result: Mapping[str, Any]) -> str:
     note = (
         "<p class='note'>Cheapest first. ± is the half-width of the 95 % interval over "
         "replications. Differences are relative, paired by replication, with their 95 % "
-        "interval; grey italics: the interval includes 0 (not significant). ★: on the Pareto "
-        "front of total cost against p99.</p>"
+        "interval; grey italics: the interval includes 0 (not significant). p99 all: the p99 "
+        "of every request, a failed one counting as infinitely slow ('failed': it falls among "
+        "the failures). ★: on the Pareto front of total cost against p99 all (no star when "
+        "every strategy is on it)."
+        + (
+            " Under each strategy, a row per flow: a blend of flows can hide one that misses "
+            "its SLO."
+            if flows
+            else ""
+        )
+        + "</p>"
     )
     return f"<div class='scroll'><table><tr>{header}</tr>{''.join(rows)}</table></div>{note}"
+
+
+def _strategies(runs: Mapping[str, Any]) -> str:
+    """How each strategy serves each component, exactly as it ran."""
+    described = {n: _get(r, "policy", "components") or {} for n, r in runs.items()}
+    if not any(described.values()):
+        return "<p class='note'>This result does not describe its strategies.</p>"
+    parts = []
+    for name, components in described.items():
+        policy = _get(runs[name], "policy", "name") or ""
+        items = "".join(
+            f"<tr><td class='name'>{escape(c)}</td><td class='name'>{escape(text)}</td></tr>"
+            for c, text in components.items()
+        )
+        parts.append(
+            f"<h3>{escape(name)} <span class='ci'>({escape(policy)})</span></h3>"
+            f"<table><tr><th class='name'>component</th><th class='name'>served by</th></tr>"
+            f"{items}</table>"
+        )
+    return "".join(parts)
 
 
 def _sourcing(runs: Mapping[str, Any]) -> str:
@@ -372,6 +495,8 @@ def _summary(result: Mapping[str, Any], kind: str, scenario: Any) -> str:
     items.append(("strategies", ", ".join(names)))
     if kind == "compare":
         items.append(("baseline", result["baseline"]))
+    if result.get("flow"):
+        items.append(("flow in focus", result["flow"]))
     if kind == "sweep":
         for path in result["points"][0]["set"]:
             values = list(dict.fromkeys(_value(p["set"][path]) for p in result["points"]))
@@ -434,6 +559,8 @@ def _plain_money(value: float | None) -> str:
 
 def _stat_cell(stat: Mapping[str, Any] | None, show) -> str:
     """A Stat as escaped HTML: the mean and a grey ± half-width."""
+    if _failed(stat):
+        return "failed"
     if stat is None or stat.get("mean") is None:
         return "–"
     text = escape(show(stat["mean"]))
