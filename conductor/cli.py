@@ -6,7 +6,9 @@ import functools
 import json
 import os
 import re
+import signal
 import sys
+import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -71,8 +73,9 @@ class Common:
         return load_scenario(path, [*self.overrides, *self.settings()])
 
     def progress(self, as_json: bool = False) -> bool | None:
-        """Show a progress bar on a terminal, unless --quiet or --json."""
-        return False if self.quiet or as_json else None
+        """Show progress on stderr (a bar on a terminal, plain lines elsewhere) unless
+        --quiet; --json output on stdout is unaffected."""
+        return False if self.quiet else None
 
 
 def _common(function):
@@ -162,6 +165,14 @@ def _load(path: str, overrides):
 @click.version_option(__version__, prog_name="conductor")
 def main() -> None:
     """Simulate and compare how an IT organisation sources its service components."""
+    # SIGTERM (a CI job cancelled, a container stopped) ends a run as Ctrl-C does, so
+    # what finished is kept and the pool's workers are stopped.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command()
@@ -228,17 +239,27 @@ def compare(
     from conductor.experiments.compare import compare as compare_strategies
 
     loaded = common.load(scenario)
-    result = compare_strategies(
-        loaded,
-        strategies or None,
-        baseline=baseline,
-        workers=common.workers,
-        scheduler=common.scheduler,
-        progress=common.progress(as_json),
-        flow=flow,
-        precision=precision,
-        max_replications=max_replications,
-    )
+    try:
+        result = compare_strategies(
+            loaded,
+            strategies or None,
+            baseline=baseline,
+            workers=common.workers,
+            scheduler=common.scheduler,
+            progress=common.progress(as_json),
+            flow=flow,
+            precision=precision,
+            max_replications=max_replications,
+            out=out,
+        )
+    except KeyboardInterrupt:
+        if out:
+            click.echo(
+                f"conductor: interrupted; finished units are kept in {Path(out) / '.units'}: "
+                "the same command resumes from them",
+                err=True,
+            )
+        raise
     if out:
         result.write(out)
         from conductor.plots import write_figures
@@ -353,7 +374,7 @@ def init(name, force):
     path = Path(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
     if path.exists() and not force:
         raise ConductorError(f"{path} exists; use --force to overwrite it")
-    path.write_text(starter_text(path.stem))
+    path.write_text(starter_text(path.stem, str(path)))
     click.echo(f"wrote {path}; try: conductor check {path} && conductor run {path}")
 
 

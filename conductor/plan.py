@@ -102,6 +102,7 @@ class EventPlan:
     target: int
     value: float
     duration: float | None
+    number: int = -1  # its position in the file's `events`, which are run sorted by time
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,9 @@ def compile_plan(scenario: Scenario) -> Plan:
             target=flow_index[e.flow] if e.action == "surge" else provider_index[e.provider],
             value=float(getattr(e, e.action)) if e.action != "exit" else 0.0,
             duration=e.duration,
+            number=number,
         )
-        for e in sorted(scenario.events, key=lambda e: e.at)
+        for number, e in sorted(enumerate(scenario.events), key=lambda item: item[1].at)
     )
     changes = scenario.changes
     return Plan(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from conductor.cli import main as cli
 from conductor.scenario import model
@@ -49,12 +50,24 @@ SECTIONS = [
 ]
 
 
-def kind(annotation) -> str:
-    """A short readable type of a field, from its annotation."""
-    text = typing_repr(annotation)
+ALIASES = (
+    "RenewalTime",
+    "DistributionSpec",
+    "PositiveDuration",
+    "Duration",
+    "Rate",
+    "Money",
+    "Probability",
+)
+
+
+def kind(annotation, metadata=()) -> str:
+    """A short readable type of a field, from its annotation (pydantic keeps a field's
+    top-level Annotated metadata apart, in `metadata`, so the alias is found from it)."""
+    text = _alias(metadata) or typing_repr(annotation)
     for long, short in (
         ("DistributionSpec", "distribution"),
-        ("RenewalTime", "duration or distribution"),
+        ("RenewalTime", "mean duration (exponential) or distribution"),
         ("PositiveDuration", "duration > 0"),
         ("Duration", "duration"),
         ("Rate", "rate"),
@@ -96,6 +109,26 @@ def typing_repr(annotation) -> str:
     )
 
 
+def _alias(metadata) -> str | None:
+    """The name of the Annotated alias whose metadata a field carries, if any."""
+    if not metadata:
+        return None
+    for name in ALIASES:
+        alias = _find(name)
+        # A FieldInfo in an alias's metadata is merged into the field, not kept in it.
+        extra = [m for m in getattr(alias, "__metadata__", ()) if not isinstance(m, FieldInfo)]
+        if extra and all(any(item is m for m in metadata) for item in extra):
+            return name
+    return None
+
+
+def _find(name: str):
+    for module in (model, sys.modules["conductor.scenario.units"]):
+        if hasattr(module, name):
+            return getattr(module, name)
+    return getattr(sys.modules["conductor.scenario.distributions"], name, None)
+
+
 def _is(annotation, name: str) -> bool:
     for module in (model, sys.modules["conductor.scenario.units"]):
         if getattr(module, name, None) is annotation:
@@ -127,7 +160,8 @@ def table(cls: type[BaseModel]) -> list[str]:
             continue
         key = field.alias or name
         meaning = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `{key}` | {kind(field.annotation)} | {default(field)} | {meaning} |")
+        kind_text = kind(field.annotation, field.metadata)
+        lines.append(f"| `{key}` | {kind_text} | {default(field)} | {meaning} |")
     return lines
 
 
@@ -159,7 +193,7 @@ def scenario_format() -> str:
         lines += ["| key | type | meaning |", "|---|---|---|"]
         for name, field in fields.items():
             meaning = (field.description or "").replace("|", "\\|")
-            lines.append(f"| `{name}` | {kind(field.annotation)} | {meaning} |")
+            lines.append(f"| `{name}` | {kind(field.annotation, field.metadata)} | {meaning} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -180,7 +214,7 @@ def cli_reference() -> str:
         command = cli.get_command(context, name)
         sub = click.Context(
             command,
-            info_name=f"conductor {name}",
+            info_name=name,
             parent=context,
             terminal_width=100,
             max_content_width=100,

@@ -46,6 +46,16 @@ def test_notebook_runs(path: Path):
         if output.get("output_type") == "error"
     ]
     assert not errors, f"{path.name}: " + "; ".join(errors)
+    # A student should not meet warnings (a missing ipywidgets, a deprecation): any text
+    # a cell writes to stderr is one.
+    warnings = [
+        f"cell {index}: {output.get('text', '').strip()[:200]}"
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream" and output.get("name") == "stderr"
+    ]
+    assert not warnings, f"{path.name} writes to stderr: " + "; ".join(warnings)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])

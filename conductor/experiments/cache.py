@@ -42,23 +42,32 @@ class UnitCache:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
 
-    def get(self, unit: Unit):
-        """The cached outcome of a unit, or None."""
+    def get(self, unit: Unit) -> Outcome | None:
+        """The cached outcome of a unit, or None (also when the unit needs a timeline and
+        the cached one was kept without)."""
         if self.folder is None:
             return None
         path = self.folder / f"{unit_key(unit)}.json"
         try:
-            figures = json.loads(path.read_text())
-        except (OSError, ValueError):
+            stored = json.loads(path.read_text())
+            figures = {tuple(k.split("\x1f")): _number(v) for k, v in stored["figures"].items()}
+            timeline = stored.get("timeline") or {}
+            settled = stored.get("settled")
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
-        return Outcome({tuple(k.split("\x1f")): _number(v) for k, v in figures.items()}, {})
+        if unit.keep_timeline and not timeline:
+            return None
+        return Outcome(figures, timeline, None, None if settled is None else float(settled))
 
-    def put(self, unit: Unit, figures) -> None:
-        """Keep the figures of a finished unit."""
+    def put(self, unit: Unit, outcome: Outcome) -> None:
+        """Keep the figures (and the timeline, when the unit made one) of a finished unit."""
         if self.folder is None:
             return
-        figures = {"\x1f".join(k): (None if math.isnan(v) else v) for k, v in figures.items()}
-        atomic_write(self.folder / f"{unit_key(unit)}.json", json.dumps(figures))
+        figures = {
+            "\x1f".join(k): (None if math.isnan(v) else v) for k, v in outcome.figures.items()
+        }
+        stored = {"figures": figures, "timeline": outcome.timeline, "settled": outcome.settled}
+        atomic_write(self.folder / f"{unit_key(unit)}.json", json.dumps(stored))
 
 
 def _number(value: object) -> float:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conductor.experiments.executors import execute
+from conductor.experiments.cache import UnitCache
+from conductor.experiments.executors import completed
 from conductor.experiments.precision import replicate
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
@@ -258,6 +259,7 @@ def compare(
     flow: str | None = None,
     precision: float | str | None = None,
     max_replications: int | None = None,
+    out: str | Path | None = None,
 ) -> CompareResult:
     """Simulate several strategies with common random numbers and compare them.
 
@@ -266,7 +268,9 @@ def compare(
     one pool, so `workers` processes are shared across strategies. `flow` makes one
     flow's figures the headline (ranking, differences, Pareto front); `precision` adds
     replications until every strategy's headline and every paired difference is that
-    precise (see `conductor.experiments.precision`).
+    precise (see `conductor.experiments.precision`). With `out`, every finished
+    (strategy, replication) unit is kept in `out/.units/`, so an interrupted compare run
+    again with the same inputs resumes from what finished.
     """
     if isinstance(strategies, str):
         strategies = [strategies]
@@ -279,13 +283,22 @@ def compare(
     )
     target = precision_of(precision, max_replications)
 
+    cache = UnitCache(Path(out) if out is not None else None)
+
     def batch(replications: range) -> dict[str, list[Outcome]]:
         units = [Unit(scenario, name, r, settings) for name in names for r in replications]
+        done: list[Outcome | None] = [cache.get(unit) for unit in units]
+        missing = [i for i, outcome in enumerate(done) if outcome is None]
         label = f"{scenario.name}: {len(names)} strategies"
-        with progress_bar(len(units), label, progress) as advance:
-            done = execute(
-                run_unit, units, workers=workers, scheduler=scheduler, on_done=lambda *_: advance()
+        with progress_bar(len(missing), label, progress) as advance:
+            stream = completed(
+                run_unit, [units[i] for i in missing], workers=workers, scheduler=scheduler
             )
+            for position, outcome in stream:
+                index = missing[position]
+                cache.put(units[index], outcome)
+                done[index] = outcome
+                advance()
         count = len(replications)
         return {name: done[i * count : (i + 1) * count] for i, name in enumerate(names)}
 

@@ -14,8 +14,10 @@ from conductor.scenario.units import format_duration
 def event_warnings(plan: Plan, horizon: float, warmup: float) -> list[str]:
     """One sentence per event outside the measured window [warmup, horizon)."""
     warnings = []
-    for number, event in enumerate(plan.events):
-        what = f"events[{number}] ({describe_event(plan, event)} at {format_duration(event.at)})"
+    for event in sorted(plan.events, key=lambda e: e.number):
+        what = (
+            f"events[{event.number}] ({describe_event(plan, event)} at {format_duration(event.at)})"
+        )
         if event.at >= horizon:
             warnings.append(
                 f"{what} is at or after the horizon ({format_duration(horizon)}): it never happens"

@@ -68,8 +68,10 @@ def completed(
 
 
 def _ignore_interrupts() -> None:
-    # Ctrl-C is the parent's to handle; workers are stopped by it.
+    # Ctrl-C is the parent's to handle; workers are stopped by it, with SIGTERM, which
+    # must end them at once even though the parent's handler turns it into an interrupt.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _pool(function, units, workers) -> Iterator[tuple[int, Any]]:

@@ -291,7 +291,7 @@ def sweep(
                 )
                 for position, outcome in stream:
                     number, unit = batch[position]
-                    cache.put(unit, outcome.figures)
+                    cache.put(unit, outcome)
                     take(number, unit, Outcome(outcome.figures, {}))
                     advance()
         result.complete = True
