@@ -10,12 +10,15 @@ The Python API mirrors the command line::
     both.differences["buy"]["cost_total"]  # paired change against the baseline
     grid = conductor.sweep("scenarios/checkout.yaml", ["flows.checkout.arrivals.rate=10:50:10"])
     grid.to_frame()
+    found = conductor.optimise("scenarios/platform.yaml", budget=40)
+    found.front[0].candidate.assignment  # component -> provider of the cheapest point
 """
 
 __version__ = "0.1.0"
 
 from conductor.errors import ConductorError, ScenarioError
 from conductor.experiments.compare import CompareResult, compare
+from conductor.experiments.optimise import OptimiseResult, optimise
 from conductor.experiments.run import load_scenario, run
 from conductor.experiments.sweep import SweepResult, sweep
 from conductor.metrics.results import RunResult
@@ -23,12 +26,14 @@ from conductor.metrics.results import RunResult
 __all__ = [
     "CompareResult",
     "ConductorError",
+    "OptimiseResult",
     "RunResult",
     "ScenarioError",
     "SweepResult",
     "__version__",
     "compare",
     "load_scenario",
+    "optimise",
     "run",
     "sweep",
 ]

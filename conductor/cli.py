@@ -338,6 +338,69 @@ def sweep(
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--objective",
+    "objectives",
+    multiple=True,
+    metavar="K",
+    help="An objective (repeatable; default cost_total and latency_p99): cost_total, "
+    "cost_per_request, latency_mean, latency_p50 … latency_p999 (failures count as "
+    "infinitely slow), success_rate, slo_attainment, change_lead_time.",
+)
+@click.option(
+    "--budget",
+    type=int,
+    default=50,
+    show_default=True,
+    help="At most this many candidate assignments are simulated.",
+)
+@click.option(
+    "--components",
+    metavar="C,...",
+    help="Search these components only (default: every one with a choice).",
+)
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="PATH=SPEC",
+    help="Capacity levels to search too: components.C.options.P.capacity=2,4,8.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Write results.json, pareto.png and front.yaml (the front as strategies).",
+)
+@_common
+def optimise(scenario, objectives, budget, components, vary, as_json, out, common):
+    """Search which provider should serve each component: the Pareto front of assignments."""
+    from conductor.experiments.optimise import optimise as search
+
+    loaded = common.load(scenario)
+    result = search(
+        loaded,
+        objectives=objectives or ("cost_total", "latency_p99"),
+        budget=budget,
+        components=[c.strip() for c in components.split(",") if c.strip()] if components else None,
+        vary=vary,
+        workers=common.workers,
+        scheduler=common.scheduler,
+        progress=common.progress(as_json),
+    )
+    if out:
+        paths = result.write(out)
+        if not common.quiet:
+            click.echo("wrote " + ", ".join(str(p) for p in paths), err=True)
+    if as_json:
+        click.echo(result.to_json())
+        return
+    from conductor.report.terminal import print_optimise
+
+    print_optimise(result.to_dict())
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
 def check(scenario, overrides):
     """Validate a scenario and show its composition, nominal load and warnings."""

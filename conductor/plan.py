@@ -46,12 +46,13 @@ class OptionPlan:
     burst: float
     failure: float
     per_call: float
-    per_hour: float
+    per_hour: float  # all of it: `cost.per_hour` plus `per_server_hour` × capacity
     switch_cost: float
     lead_time: float
     min_term: float
     change_lead_time: Distribution | None
     internal: bool
+    per_server_hour: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -175,12 +176,13 @@ def compile_plan(scenario: Scenario) -> Plan:
                     burst=float(o.burst or max(1.0, rate_limit or 0.0)),
                     failure=o.failure,
                     per_call=o.cost.per_call,
-                    per_hour=o.cost.per_hour,
+                    per_hour=o.cost.per_hour + o.cost.per_server_hour * (o.capacity or 0),
                     switch_cost=o.switch_in.cost,
                     lead_time=o.switch_in.lead_time,
                     min_term=o.min_term,
                     change_lead_time=o.change_lead_time.build() if o.change_lead_time else None,
                     internal=scenario.providers[provider_name].kind == "internal",
+                    per_server_hour=o.cost.per_server_hour,
                 )
             )
         components.append(ComponentPlan(c, component_name, tuple(indices)))

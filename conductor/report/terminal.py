@@ -620,3 +620,60 @@ def _get(node: dict, path: tuple[str, ...]) -> Any:
             return None
         node = node.get(key)
     return node
+
+
+def optimise_table(result: dict[str, Any], width: int | None = None) -> tuple[Table, list[str]]:
+    """The front of an optimise result, then its dominated candidates: one row each with
+    its assignment and its simulated objectives."""
+    objectives = list(result.get("objectives") or ())
+    entries = [*(result.get("front") or ()), *(result.get("dominated") or ())]
+    searched = list(dict.fromkeys(c for e in entries for c in e["assignment"]))
+    front = {e["strategy"] for e in result.get("front") or ()}
+    rows = []
+    for entry in entries:
+        summary = entry["summary"]
+        cells = ["★" if entry["strategy"] in front else "", escape(entry["strategy"])]
+        cells += [escape(entry["assignment"].get(c, "")) for c in searched]
+        for name in objectives:
+            cells.append(_objective_cell(summary, name, entry["objectives"].get(name)))
+        rows.append(cells)
+    columns = [
+        Column("front"),
+        Column("strategy", left=True),
+        *(Column(escape(c), left=True, drop=2) for c in searched),
+        *(Column(escape(name)) for name in objectives),
+    ]
+    name = escape((result.get("scenario") or {}).get("name", ""))
+    title = (
+        f"{name} · {result.get('space', 0):,} assignments · {result.get('screened', 0):,} "
+        f"screened · {result.get('simulated', 0)} simulated (95 % CI)"
+    )
+    return fitted(title, columns, rows, width)
+
+
+def _objective_cell(summary: dict[str, Any], name: str, value: float | None) -> str:
+    """An objective's Stat from the run summary, formatted for its kind."""
+    paths = {
+        "cost_total": (("cost", "total"), money),
+        "cost_per_request": (("cost", "per_request"), money),
+        "success_rate": (("success_rate",), pct),
+        "slo_attainment": (("slo_attainment",), pct),
+        "change_lead_time": (("change_lead_time_s",), seconds),
+    }
+    path, show = paths.get(name, (("latency_all_s", name.removeprefix("latency_")), seconds))
+    return cell(_get(summary, path), show)
+
+
+def print_optimise(result: dict[str, Any], console: Console | None = None) -> None:
+    """Print the optimise table and how the front was found."""
+    console = console or Console()
+    table, dropped = optimise_table(result, console_width(console))
+    _print_fitted(console, table, dropped)
+    front = result.get("front") or ()
+    confirmed = front[0]["replications"] if front else 0
+    console.print(
+        f"★ the Pareto front of {escape(', '.join(result.get('objectives') or ()))}: "
+        f"{len(front)} of {result.get('simulated', 0)} simulated assignments, confirmed with "
+        f"{confirmed} replications each; latency objectives count a failed request as "
+        "infinitely slow. `--out DIR` writes the front as a scenario for `compare`."
+    )

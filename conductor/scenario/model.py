@@ -80,7 +80,14 @@ class OptionCost(Model):
     """Prices of one option."""
 
     per_call: Money = Field(0.0, description="Paid per attempt sent (hedges and retries included).")
-    per_hour: Money = Field(0.0, description="Paid while the option is engaged.")
+    per_hour: Money = Field(
+        0.0, description="Paid while the option is engaged, whatever its capacity."
+    )
+    per_server_hour: Money = Field(
+        0.0,
+        description="Paid per unit of `capacity` per hour while the option is engaged "
+        "(servers, licences, seats): what makes more capacity cost more.",
+    )
 
 
 class SwitchIn(Model):
@@ -120,6 +127,8 @@ class Option(Model):
     def _burst_needs_rate_limit(self) -> Option:
         if self.burst is not None and self.rate_limit is None:
             raise ValueError("burst needs rate_limit")
+        if self.cost.per_server_hour and self.capacity is None:
+            raise ValueError("cost.per_server_hour needs a capacity (unlimited servers cost)")
         return self
 
 
