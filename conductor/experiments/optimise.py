@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from conductor.errors import ConductorError, ScenarioError
-from conductor.experiments.compare import dominates
 from conductor.experiments.executors import completed
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
@@ -44,7 +43,7 @@ from conductor.experiments.run import (
     result_of,
     run_unit,
 )
-from conductor.experiments.screen import screen, with_capacity
+from conductor.experiments.screen import PERCENTILES, screen, with_capacity
 from conductor.experiments.sweep import parse_values
 from conductor.metrics.results import RunResult, atomic_write
 from conductor.scenario.model import Scenario
@@ -156,13 +155,16 @@ class OptimiseResult:
 
     @property
     def front(self) -> list[Entry]:
-        """The simulated candidates no other simulated one dominates, first objective first."""
-        front = _non_dominated([e.values for e in self.entries])
-        return sorted((self.entries[i] for i in front), key=lambda e: e.values)
+        """The simulated candidates no other simulated one dominates, first objective first.
+        A candidate with an infinite objective (a latency percentile among its failures)
+        is never on it, as in SPEC §9, however cheap."""
+        eligible = [e for e in self.entries if all(math.isfinite(v) for v in e.values)]
+        front = _non_dominated([e.values for e in eligible])
+        return sorted((eligible[i] for i in front), key=lambda e: e.values)
 
     @property
     def dominated(self) -> list[Entry]:
-        """The simulated candidates some other one dominates."""
+        """The simulated candidates off the front: dominated, or failing."""
         front = {id(e) for e in self.front}
         return [e for e in self.entries if id(e) not in front]
 
@@ -294,8 +296,10 @@ def optimise(
     plan = plan_of(scenario)
     window = (settings.horizon - settings.warmup) / 3600.0
 
+    wanted = [n for n in (o.name.removeprefix("latency_") for o in chosen) if n in PERCENTILES]
+
     def estimate(candidate: Candidate) -> dict[str, float]:
-        return _estimate(scenario, plan, candidate, window)
+        return _estimate(scenario, plan, candidate, window, wanted)
 
     if space <= ENUMERATE:
         candidates = list(_every(scenario, searched, levels))
@@ -410,7 +414,9 @@ def _guided(scenario, searched, levels, objectives, estimate, seed) -> list[Cand
             "pip install 'conductor-sim[optimise]'"
         ) from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=100)
+    # Enough generations to converge: at least twenty, in populations of 20 to 100.
+    population = max(20, min(100, SAMPLED // 20))
+    sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=population)
     study = optuna.create_study(directions=["minimize"] * len(objectives), sampler=sampler)
     seen: dict[Candidate, None] = {}
 
@@ -432,7 +438,9 @@ def _guided(scenario, searched, levels, objectives, estimate, seed) -> list[Cand
     return list(seen)
 
 
-def _estimate(scenario, plan, candidate: Candidate, window_hours: float) -> dict[str, float]:
+def _estimate(
+    scenario, plan, candidate: Candidate, window_hours: float, percentiles=()
+) -> dict[str, float]:
     """The analytic objectives of a candidate."""
     sizes = {(c, p): k for c, p, k in candidate.capacities}
     assignment = candidate.assignment
@@ -446,7 +454,7 @@ def _estimate(scenario, plan, candidate: Candidate, window_hours: float) -> dict
         option = plan.options[chosen]
         name = plan.providers[option.provider].name
         options[component.index] = with_capacity(option, sizes.get((component.name, name)))
-    return screen(plan, options, window_hours)
+    return screen(plan, options, window_hours, percentiles)
 
 
 def _oriented(figures: Mapping[str, float], objective: Objective) -> float:
@@ -456,16 +464,19 @@ def _oriented(figures: Mapping[str, float], objective: Objective) -> float:
 
 def _pick(candidates, estimates, objectives, budget) -> list[Candidate]:
     """Up to `budget` candidates: front by front of the estimates, the best of each
-    objective first, then spread along the front."""
+    objective first, then spread along the front; candidates estimated to fail (an
+    infinite objective) only once the others are all taken."""
     values = [tuple(_oriented(estimates[c], o) for o in objectives) for c in candidates]
-    remaining = list(range(len(candidates)))
+    finite = [i for i, v in enumerate(values) if all(math.isfinite(x) for x in v)]
+    known = set(finite)
+    failing = [i for i in range(len(values)) if i not in known]
     picked: list[int] = []
-    while remaining and len(picked) < budget:
-        front = [remaining[i] for i in _non_dominated([values[j] for j in remaining])]
-        room = budget - len(picked)
-        picked += _spread(front, values, room)
-        taken = set(picked)
-        remaining = [i for i in remaining if i not in taken]
+    for remaining in (finite, failing):
+        while remaining and len(picked) < budget:
+            front = [remaining[i] for i in _non_dominated([values[j] for j in remaining])]
+            picked += _spread(front, values, budget - len(picked))
+            taken = set(picked)
+            remaining = [i for i in remaining if i not in taken]
     return [candidates[i] for i in picked]
 
 
@@ -485,12 +496,18 @@ def _spread(front: list[int], values, room: int) -> list[int]:
 
 
 def _non_dominated(values: Sequence[Sequence[float]]) -> list[int]:
-    """Indices of the points no other point dominates (duplicates all kept)."""
-    return [
-        i
-        for i, point in enumerate(values)
-        if not any(dominates(other, point) for j, other in enumerate(values) if j != i)
-    ]
+    """Indices of the points no other point dominates (duplicates all kept); vectorised,
+    in blocks, since a screen may hold tens of thousands of points."""
+    import numpy as np
+
+    points = np.asarray(values, dtype=float).reshape(len(values), -1)
+    keep = np.ones(len(points), dtype=bool)
+    for start in range(0, len(points), 256):
+        block = points[start : start + 256, None, :]
+        no_worse = (points[None, :, :] <= block).all(axis=2)
+        better = (points[None, :, :] < block).any(axis=2)
+        keep[start : start + 256] = ~(no_worse & better).any(axis=1)
+    return [int(i) for i in np.flatnonzero(keep)]
 
 
 # Simulation ------------------------------------------------------------------------------

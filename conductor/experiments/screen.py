@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conductor.nominal import component_rates, estimate
@@ -38,9 +38,15 @@ def with_capacity(option: OptionPlan, capacity: int | None) -> OptionPlan:
     )
 
 
-def screen(plan: Plan, options: Mapping[int, OptionPlan], window_hours: float) -> dict[str, float]:
+def screen(
+    plan: Plan,
+    options: Mapping[int, OptionPlan],
+    window_hours: float,
+    percentiles: Iterable[str] = PERCENTILES,
+) -> dict[str, float]:
     """Estimated objectives of serving component c by `options[c]`: cost_total,
-    success_rate, slo_attainment, latency_mean and latency_pXX counting failures."""
+    success_rate, slo_attainment, latency_mean and the named latency percentiles
+    (`p99`: `latency_p99`), counting failures."""
     rates = component_rates(plan)
     figures = {c: estimate(plan, option, rates[c]) for c, option in options.items()}
     unstable = any(not e.stable for e in figures.values())
@@ -77,8 +83,8 @@ def screen(plan: Plan, options: Mapping[int, OptionPlan], window_hours: float) -
         else sum(w * m for w, (m, _, _) in zip(weights, laws, strict=True)),
         "change_lead_time": 0.0,
     }
-    for name, level in PERCENTILES.items():
-        result[f"latency_{name}"] = _mixture_quantile(level, laws, weights)
+    for name in percentiles:
+        result[f"latency_{name}"] = _mixture_quantile(PERCENTILES[name], laws, weights)
     return result
 
 
@@ -136,10 +142,9 @@ def _gamma_cdf(x: float, mean: float, variance: float) -> float:
         return 0.0
     if variance <= 0 or mean <= 0:
         return 1.0 if x >= mean else 0.0
-    from scipy import stats
+    from scipy import special
 
-    shape = mean * mean / variance
-    return float(stats.gamma.cdf(x, shape, scale=variance / mean))
+    return float(special.gammainc(mean * mean / variance, x * mean / variance))
 
 
 def _mixture_quantile(
@@ -150,6 +155,15 @@ def _mixture_quantile(
     failed = sum(w * f for w, (_, _, f) in zip(weights, laws, strict=True))
     if failed >= 1.0 - level or any(not math.isfinite(m) for m, _, _ in laws):
         return math.inf
+
+    if len(laws) == 1:  # one flow: the gamma quantile itself, no search
+        mean, variance, failure = laws[0]
+        level = level / (1.0 - failure)
+        if variance <= 0 or mean <= 0:
+            return mean
+        from scipy import special
+
+        return float(special.gammaincinv(mean * mean / variance, level) * variance / mean)
 
     def cdf(t: float) -> float:
         return sum(
