@@ -16,12 +16,24 @@ The Python API mirrors the command line::
 
 __version__ = "0.1.0"
 
-from conductor.errors import ConductorError, ScenarioError
-from conductor.experiments.compare import CompareResult, compare
-from conductor.experiments.optimise import OptimiseResult, optimise
-from conductor.experiments.run import load_scenario, run
-from conductor.experiments.sweep import SweepResult, sweep
-from conductor.metrics.results import RunResult
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The API is loaded on first use (PEP 562): `conductor --help` and `conductor check`
+# should not pay for numpy, scipy, SimPy and pydantic models they never touch.
+_EXPORTS = {
+    "CompareResult": "conductor.experiments.compare",
+    "ConductorError": "conductor.errors",
+    "OptimiseResult": "conductor.experiments.optimise",
+    "RunResult": "conductor.metrics.results",
+    "ScenarioError": "conductor.errors",
+    "SweepResult": "conductor.experiments.sweep",
+    "compare": "conductor.experiments.compare",
+    "load_scenario": "conductor.experiments.run",
+    "optimise": "conductor.experiments.optimise",
+    "run": "conductor.experiments.run",
+    "sweep": "conductor.experiments.sweep",
+}
 
 __all__ = [
     "CompareResult",
@@ -37,3 +49,25 @@ __all__ = [
     "run",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'conductor' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from conductor.errors import ConductorError, ScenarioError
+    from conductor.experiments.compare import CompareResult, compare
+    from conductor.experiments.optimise import OptimiseResult, optimise
+    from conductor.experiments.run import load_scenario, run
+    from conductor.experiments.sweep import SweepResult, sweep
+    from conductor.metrics.results import RunResult
