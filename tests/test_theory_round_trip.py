@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.theory import assert_proportion, report, scenario, simulate
+from tests.theory import BIAS, assert_proportion, report, scenario, simulate, teeth
 
 RATE = 50.0
 HORIZON = 4000.0  # ~200 000 measured requests
@@ -62,6 +62,7 @@ def test_round_trip_reproduces_the_declared_quantile(quantile):
         int(latency.size),
         quantile,
         what=f"round trip P(T <= declared p{quantile * 100:g} = {threshold * 1e3:.1f} ms)",
+        max_half_width=teeth(abs(float(LAW.cdf(threshold / (1 + BIAS))) / quantile - 1)),
     )
 
 
