@@ -13,6 +13,20 @@ must lie inside the two-sided Student-t interval of those per-replication values
 high level (99.9 % by default, so the suite is not flaky across seeds). Where the
 per-request outcomes are independent by construction (infinite-server stations fed by a
 Poisson process), an exact Clopper-Pearson binomial interval over all requests is used.
+
+Teeth. A check that passes whatever the engine does proves nothing, so every latency or
+wait check also asserts that its interval is narrow: a relative half-width of at most
+0.6 times the move a 3 % bias would cause (every delay stretched by 3 %, a pure time
+rescaling), MAX_HALF_WIDTH = 1.8 % for a mean time or a quantile. The biased estimate
+then falls outside the interval unless the noise pulls it back by 2.6 standard errors:
+the check fails with probability above 99.5 %. A tail probability P(T > t) moves by its
+own amount under the bias (e^{θt·0.03/1.03} − 1 for an exponential tail), and its bound
+is 0.6 times that. The run lengths in each module are sized for that bound; the measured
+half-widths are in each module's docstring and in docs/validation.md.
+
+THEORY_RECORD=path appends one JSON line per check (what, simulated, theory, interval) to
+that file; `python docs/build.py --validation path` turns a full run into the table of
+docs/validation.md.
 """
 
 from __future__ import annotations
@@ -30,6 +44,20 @@ from scipy import stats
 import conductor
 
 LEVEL = 0.999
+BIAS = 0.03
+
+
+def teeth(shift: float) -> float:
+    """The widest relative half-width that still catches a figure moved by `shift`.
+
+    At 0.6·shift an estimate moved by the shift leaves the 99.9 % interval unless the
+    noise pulls it back by 0.4·shift = 2.6 standard errors: it is caught with probability
+    above 99.5 %.
+    """
+    return 0.6 * shift
+
+
+MAX_HALF_WIDTH = teeth(BIAS)  # a mean time or quantile moves by the bias itself
 
 
 # Formulas --------------------------------------------------------------------------------
@@ -49,6 +77,55 @@ def erlang_c(servers: int, load: float) -> float:
         raise ValueError("Erlang C needs a < c")
     blocking = erlang_b(servers, load)
     return servers * blocking / (servers - load * (1.0 - blocking))
+
+
+def mmck(servers: int, places: int, rate: float, mu: float) -> tuple[float, float]:
+    """M/M/c/K with K = c + places: blocking P_K and the mean wait of admitted calls.
+
+    Birth-death probabilities π_n ∝ a^n/n! for n <= c and a^c/c! (a/c)^(n-c) above
+    (Gross & Harris §2.5); by PASTA an arrival is lost with probability π_K, and by
+    Little's law the admitted wait is L_q / (λ (1 − π_K)).
+    """
+    load = rate / mu
+    weights = [load**n / math.factorial(n) for n in range(servers + 1)]
+    for _ in range(places):
+        weights.append(weights[-1] * load / servers)
+    total = sum(weights)
+    probabilities = [w / total for w in weights]
+    queue = sum((n - servers) * p for n, p in enumerate(probabilities) if n > servers)
+    blocking = probabilities[-1]
+    return blocking, queue / (rate * (1.0 - blocking))
+
+
+def mva(demands: Sequence[float], users: int, think: float) -> tuple[float, float]:
+    """Exact mean value analysis of a closed network of single FCFS exponential queues.
+
+    R_k(n) = D_k (1 + Q_k(n − 1)), X(n) = n / (Z + Σ R_k(n)), Q_k(n) = X(n) R_k(n)
+    (Reiser & Lavenberg, J. ACM 27(2), 1980). Returns throughput X(N) and response Σ R_k(N).
+    """
+    queues = [0.0] * len(demands)
+    throughput = response = 0.0
+    for n in range(1, users + 1):
+        residence = [d * (1.0 + q) for d, q in zip(demands, queues, strict=True)]
+        response = sum(residence)
+        throughput = n / (think + response)
+        queues = [throughput * r for r in residence]
+    return throughput, response
+
+
+def mmc_sojourn_survival(servers: int, rate: float, mu: float, t: float) -> float:
+    """P(T > t) of FIFO M/M/c: T = S + W_q, W_q = 0 w.p. 1 − C, else Exp(cμ − λ), S ~ Exp(μ).
+
+    The wait is independent of the call's own service, so given a wait T is
+    hypoexponential (Gross & Harris §2.3).
+    """
+    waiting = erlang_c(servers, rate / mu)
+    gamma = servers * mu - rate
+    if abs(gamma - mu) < 1e-12:
+        both = (1.0 + mu * t) * math.exp(-mu * t)
+    else:
+        both = (gamma * math.exp(-mu * t) - mu * math.exp(-gamma * t)) / (gamma - mu)
+    return (1.0 - waiting) * math.exp(-mu * t) + waiting * both
 
 
 # Scenarios -------------------------------------------------------------------------------
@@ -138,17 +215,25 @@ def assert_within_ci(
     level: float = LEVEL,
     slack: float = 0.0,
     what: str = "figure",
+    max_half_width: float | None = None,
 ) -> float:
     """Assert that `expected` lies in the t interval of the per-replication `values`.
 
     `slack` widens the interval by slack·|expected| on both sides; use it only for a
-    documented systematic term (residual warm-up bias, say). Returns the relative error
-    of the mean against the theory.
+    documented systematic term (residual warm-up bias, say). `max_half_width` (relative to
+    `expected`) asserts the interval is narrow enough to catch a bias of that order.
+    Returns the relative error of the mean against the theory.
     """
     mean, low, high = t_interval(values, level)
     pad = slack * abs(expected)
     error = (mean - expected) / expected if expected else mean - expected
     report(what, mean, expected, error, (low, high))
+    if max_half_width is not None:
+        half = (high - low) / 2.0 / abs(expected)
+        assert half <= max_half_width, (
+            f"{what}: the interval's relative half-width {half:.2%} exceeds {max_half_width:.2%}, "
+            "too wide to catch a 3 % bias; lengthen the run"
+        )
     assert low - pad <= expected <= high + pad, (
         f"{what}: theory {expected:.6g} outside the {level:.1%} interval "
         f"[{low:.6g}, {high:.6g}] (slack ±{pad:.2g}) of {len(values)} replications; "
@@ -158,11 +243,19 @@ def assert_within_ci(
 
 
 def assert_proportion(
-    hits: int, trials: int, expected: float, *, level: float = LEVEL, what: str = "proportion"
+    hits: int,
+    trials: int,
+    expected: float,
+    *,
+    level: float = LEVEL,
+    what: str = "proportion",
+    max_half_width: float | None = None,
 ) -> float:
     """Assert `expected` lies in the exact (Clopper-Pearson) interval of hits/trials.
 
-    Valid only when the trials are independent. Returns the relative error.
+    Valid only when the trials are independent. `max_half_width` (relative to `expected`)
+    asserts the interval is narrow enough to catch the move a bias would cause. Returns
+    the relative error.
     """
     alpha = 1.0 - level
     low = stats.beta.ppf(alpha / 2, hits, trials - hits + 1) if hits > 0 else 0.0
@@ -170,6 +263,12 @@ def assert_proportion(
     observed = hits / trials
     error = (observed - expected) / expected
     report(what, observed, expected, error, (low, high))
+    if max_half_width is not None:
+        half = (high - low) / 2.0 / abs(expected)
+        assert half <= max_half_width, (
+            f"{what}: the interval's relative half-width {half:.2%} exceeds {max_half_width:.2%}, "
+            "too wide to catch a 3 % bias; lengthen the run"
+        )
     assert low <= expected <= high, (
         f"{what}: theory {expected:.6g} outside the {level:.1%} Clopper-Pearson interval "
         f"[{low:.6g}, {high:.6g}] of {hits}/{trials} = {observed:.6g}, "
@@ -179,9 +278,21 @@ def assert_proportion(
 
 
 def report(what: str, observed: float, expected: float, error: float, interval) -> None:
-    """One line per check, shown with `pytest -s` (or on failure)."""
+    """One line per check, shown with `pytest -s` (or on failure), recorded on request."""
     low, high = interval
     print(
         f"[theory] {what}: simulated {observed:.6g} theory {expected:.6g} "
         f"rel.err {error:+.3%} interval [{low:.6g}, {high:.6g}]"
     )
+    path = os.environ.get("THEORY_RECORD")
+    if path:
+        line = {
+            "test": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0],
+            "what": what,
+            "simulated": float(observed),
+            "theory": float(expected),
+            "low": float(low),
+            "high": float(high),
+        }
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")

@@ -1,7 +1,10 @@
 """Options at run time: a FIFO server with capacity, queue limit, rate limit and failures.
 
-An attempt travels half the provider's network round trip, is checked against the token
-bucket and the queue limit, waits for a server, is served, may fail, and travels back.
+An attempt draws one network round trip from the provider's declared law and travels half
+of it, is checked against the token bucket and the queue limit, waits for a server, is
+served, may fail, and travels the other half back. One draw split in two (rather than two
+independent half-draws) is what makes a call with negligible service follow the declared
+round-trip distribution exactly, quantiles included, not only its mean.
 A provider that is down fails the attempt at once; an outage that begins while the
 attempt is in progress fails it when it returns. Abandoned attempts (timed out, lost
 hedges) keep their server until they finish: the provider does not know.
@@ -94,7 +97,7 @@ class OptionServer:
         self.buffer = self.service.buffer
         network = provider.plan.network
         self.network = (
-            streams.draws(f"network/{network_name}", network, 0.5) if network is not None else None
+            streams.draws(f"network/{network_name}", network) if network is not None else None
         )
         self.failure = plan.failure
         self.uniform = streams.uniforms(f"failure/{plan.name}") if plan.failure > 0 else None
@@ -136,7 +139,8 @@ class OptionServer:
         epoch = provider.epoch
         network = self.network
         if network is not None:
-            yield env.timeout(network() * provider.slow)
+            half_trip = 0.5 * network()
+            yield env.timeout(half_trip * provider.slow)
         if self.rate is not None and not self._take_token(env.now):
             if measured is not None:
                 self.rejections += 1
@@ -182,7 +186,7 @@ class OptionServer:
             self.busy += high - low
         failed = self.uniform is not None and self.uniform() < self.failure
         if network is not None:
-            yield env.timeout(network() * provider.slow)
+            yield env.timeout(half_trip * provider.slow)
         if provider.epoch != epoch:
             if measured is not None:
                 self.outage_failures += 1

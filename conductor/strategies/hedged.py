@@ -15,9 +15,9 @@ import re
 from dataclasses import replace
 from typing import Annotated
 
-import numpy as np
 from pydantic import Field, field_validator
 
+from conductor.scenario.sums import sum_quantile
 from conductor.scenario.units import format_duration, parse_duration
 from conductor.strategies.base import CallPolicy
 from conductor.strategies.ordered import Ordered, OrderedParams
@@ -48,10 +48,7 @@ def declared_quantile(plan, option: int, q: float) -> float:
     network = plan.providers[option_plan.provider].network
     if network is None:
         return option_plan.service.quantile(q)
-    # The sum has no closed form: a fixed-seed sample keeps it deterministic.
-    rng = np.random.default_rng(12345)
-    total = option_plan.service.sample(rng, 200_000) + network.sample(rng, 200_000)
-    return float(np.quantile(total, q))
+    return sum_quantile(option_plan.service, network, q)
 
 
 class Hedged(Ordered):
