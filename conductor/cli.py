@@ -22,7 +22,8 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except ScenarioError as error:
-            click.echo(f"conductor: {error}", err=True)
+            for line in error.lines():
+                click.echo(f"conductor: {line}", err=True)
             ctx.exit(2)
         except ConductorError as error:
             click.echo(f"conductor: {error}", err=True)
@@ -63,11 +64,21 @@ class Common:
             given["replications"] = self.replications
         return [f"run.{key}={value}" for key, value in given.items() if value is not None]
 
+    def flags(self) -> dict[str, str]:
+        """Key path -> the option that set it, as typed, for errors to name."""
+        given = {
+            "horizon": self.horizon,
+            "warmup": self.warmup,
+            "seed": self.seed,
+            "replications": self.replications,
+        }
+        return {f"run.{k}": f"--{k} {v}" for k, v in given.items() if v is not None}
+
     def load(self, path: str):
         """The scenario at `path` with --set and the run settings applied."""
         from conductor.experiments.run import load_scenario
 
-        return load_scenario(path, [*self.overrides, *self.settings()])
+        return load_scenario(path, [*self.overrides, *self.settings()], flags=self.flags())
 
     def progress(self, as_json: bool = False) -> bool | None:
         """Show a progress bar on a terminal, unless --quiet or --json."""

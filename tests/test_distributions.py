@@ -355,7 +355,7 @@ def _error(spec: Any, **kwargs: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read empirical samples file 'latencies.csv': No such file"),
+        (None, "cannot read empirical samples file 'latencies.csv': file not found"),
         ("", "cannot read empirical samples file 'latencies.csv': it holds no numbers"),
         ("seconds\n", "it holds no numbers"),
         ("0.1\nabc\n", "line 2 is not a list of numbers"),

@@ -35,15 +35,16 @@ def load_scenario(
     overrides: Mapping[str, Any] | Iterable[str] = (),
     *,
     base_dir: str | Path | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> Scenario:
     """Read and validate a scenario, its strategies' parameters included; a loaded
     Scenario is re-read from its document, with the overrides on top."""
     if isinstance(source, Scenario):
         base_dir = source.base_dir if base_dir is None else base_dir
-        scenario = _load(source.document, overrides, base_dir=base_dir)
+        scenario = _load(source.document, overrides, base_dir=base_dir, flags=flags)
         scenario._file = source.file
     else:
-        scenario = _load(source, overrides, base_dir=base_dir)
+        scenario = _load(source, overrides, base_dir=base_dir, flags=flags)
     check_strategies(scenario, compile_plan(scenario))
     return scenario
 

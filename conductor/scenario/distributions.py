@@ -861,9 +861,11 @@ class ParetoSpec(BaseSpec):
         return Pareto(self.scale, self.alpha)
 
 
-def _read_samples(name: str, base_dir: str | os.PathLike[str] | None) -> tuple[float, ...]:
+def _read_samples(
+    name: str, base_dir: str | os.PathLike[str] | None, digests: dict[str, str] | None = None
+) -> tuple[float, ...]:
     """Every number in a CSV or text file of seconds; a non-numeric first line is a header."""
-    return read_numbers(name, base_dir, "empirical samples file")
+    return read_numbers(name, base_dir, "empirical samples file", digests)
 
 
 class EmpiricalSpec(BaseSpec):
@@ -886,8 +888,8 @@ class EmpiricalSpec(BaseSpec):
             raise ValueError("empirical needs either samples or file")
         if self.file is not None:
             # Read now, so that a missing file is reported with the rest of the scenario's errors.
-            base_dir = info.context.get("base_dir") if info.context else None
-            self._values = _read_samples(self.file, base_dir)
+            context = info.context or {}
+            self._values = _read_samples(self.file, context.get("base_dir"), context.get("files"))
         else:
             self._values = tuple(self.samples)
         return self
