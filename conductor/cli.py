@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -15,10 +18,35 @@ from conductor import __version__
 from conductor.errors import ConductorError, ScenarioError
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that what finished is kept the same way."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    # Only the main thread may set handlers (a test runner may call us from another).
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class Commands(click.Group):
     """A group that turns known errors into one line and exit status 2 (1 for our bugs)."""
 
     def invoke(self, ctx: click.Context):
+        with _terminate_as_interrupt():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ScenarioError as error:
@@ -28,6 +56,9 @@ class Commands(click.Group):
         except ConductorError as error:
             click.echo(f"conductor: {error}", err=True)
             ctx.exit(2)
+        except Terminated:
+            click.echo("conductor: terminated", err=True)
+            ctx.exit(143)
         except KeyboardInterrupt:
             click.echo("conductor: interrupted", err=True)
             ctx.exit(130)
@@ -56,6 +87,7 @@ class Common:
     workers: int | None
     scheduler: str | None
     quiet: bool
+    max_requests: float
 
     def settings(self, *, replications: bool = True) -> list[str]:
         """The run settings given on the command line, as scenario overrides."""
@@ -112,6 +144,13 @@ def _common(function):
         ),
         click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        click.option(
+            "--max-requests",
+            type=click.FloatRange(min=0),
+            default=200e6,
+            show_default="200 million",
+            help="Refuse a run estimated at more requests (all replications and strategies).",
+        ),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -157,6 +196,14 @@ def _figure_formats(function):
     )(function)
 
 
+def _writable(out: str | None) -> None:
+    """Prove --out can be written before simulating, not after."""
+    if out:
+        from conductor.experiments.folder import check_writable
+
+        check_writable(out)
+
+
 def _load(path: str, overrides):
     from conductor.experiments.run import load_scenario
 
@@ -183,8 +230,10 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
     """Simulate one strategy over replications."""
     from conductor.experiments.run import run as run_strategy
 
+    loaded = common.load(scenario)
+    _writable(out)
     result = run_strategy(
-        common.load(scenario),
+        loaded,
         strategy,
         workers=common.workers,
         scheduler=common.scheduler,
@@ -192,6 +241,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
         flow=flow,
         precision=precision,
         max_replications=max_replications,
+        max_requests=common.max_requests,
     )
     if out:
         result.write(out)
@@ -233,6 +283,7 @@ def compare(
     from conductor.experiments.compare import compare as compare_strategies
 
     loaded = common.load(scenario)
+    _writable(out)
     result = compare_strategies(
         loaded,
         strategies or None,
@@ -243,6 +294,7 @@ def compare(
         flow=flow,
         precision=precision,
         max_replications=max_replications,
+        max_requests=common.max_requests,
     )
     if out:
         result.write(out)
@@ -301,6 +353,7 @@ def sweep(
             flow=flow,
             precision=precision,
             max_replications=max_replications,
+            max_requests=common.max_requests,
         )
     except KeyboardInterrupt:
         if out:
@@ -327,6 +380,8 @@ def check(scenario, overrides):
     """Validate a scenario and show its composition, nominal load and warnings."""
     from rich.console import Console
 
+    from conductor.experiments.estimate import estimate_work
+    from conductor.experiments.executors import default_workers
     from conductor.plan import compile_plan
     from conductor.report.terminal import check_table, print_tables
     from conductor.strategies.registry import build_strategy
@@ -338,8 +393,10 @@ def check(scenario, overrides):
         for name, spec in loaded.strategies.items()
     }
     tables, warnings = check_table(plan, strategies)
+    work = estimate_work(plan, plan.horizon, plan.replications, len(strategies))
     console = Console()
     print_tables(tables, console)
+    console.print(f"work: {work.describe(default_workers())}", markup=False, highlight=False)
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(

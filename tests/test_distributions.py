@@ -359,7 +359,7 @@ def _error(spec: Any, **kwargs: Any) -> dict[str, Any]:
         ("", "cannot read empirical samples file 'latencies.csv': it holds no numbers"),
         ("seconds\n", "it holds no numbers"),
         ("0.1\nabc\n", "line 2 is not a list of numbers"),
-        ("0.1\n-0.2\n", "values must be finite and >= 0"),
+        ("0.1\n-0.2\n", "values must be finite, >= 0"),
     ],
 )
 def test_empirical_file_errors(tmp_path, content: str | None, message: str) -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conductor.experiments.estimate import DEFAULT_MAX_REQUESTS, estimate_work, guard
 from conductor.experiments.executors import execute
 from conductor.experiments.precision import replicate
 from conductor.experiments.progress import progress_bar
@@ -41,6 +42,7 @@ from conductor.experiments.run import (
     Unit,
     flow_name,
     load_scenario,
+    plan_of,
     precision_of,
     result_of,
     run_unit,
@@ -258,6 +260,7 @@ def compare(
     flow: str | None = None,
     precision: float | str | None = None,
     max_replications: int | None = None,
+    max_requests: float | None = DEFAULT_MAX_REQUESTS,
 ) -> CompareResult:
     """Simulate several strategies with common random numbers and compare them.
 
@@ -278,6 +281,8 @@ def compare(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
     target = precision_of(precision, max_replications)
+    work = estimate_work(plan_of(scenario), settings.horizon, settings.replications, len(names))
+    guard(work, max_requests, file=scenario.file)
 
     def batch(replications: range) -> dict[str, list[Outcome]]:
         units = [Unit(scenario, name, r, settings) for name in names for r in replications]

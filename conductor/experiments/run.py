@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from conductor.engine.simulation import simulate
 from conductor.errors import ConductorError, ScenarioError
 from conductor.experiments.diagnostics import event_warnings
+from conductor.experiments.estimate import DEFAULT_MAX_REQUESTS, estimate_work, guard
 from conductor.experiments.executors import execute
 from conductor.experiments.precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -197,12 +198,14 @@ def run(
     flow: str | None = None,
     precision: float | str | None = None,
     max_replications: int | None = None,
+    max_requests: float | None = DEFAULT_MAX_REQUESTS,
 ) -> RunResult:
     """Simulate one strategy over replications and aggregate the figures.
 
     `flow` makes one flow's figures the headline; `precision` (such as "2%") adds
     replications in batches until the 95 % half-widths of that headline's mean and p99
     latency and cost per request are within it (up to `max_replications`, default 200).
+    A run estimated at more than `max_requests` requests is refused before it starts.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -212,6 +215,8 @@ def run(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
     target = precision_of(precision, max_replications)
+    work = estimate_work(plan_of(scenario), settings.horizon, settings.replications)
+    guard(work, max_requests, file=scenario.file)
 
     def batch(replications: range) -> dict[str, list[Outcome]]:
         units = [Unit(scenario, name, r, settings, keep_records) for r in replications]

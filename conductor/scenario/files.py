@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from conductor.errors import ScenarioError
+from conductor.scenario.units import MAX_DURATION
 from conductor.scenario.untrusted import MAX_DATA_BYTES, read_text
 
 MAX_VALUES = 10_000_000
@@ -64,8 +65,10 @@ def read_numbers(
                 continue
             raise failure(f"line {number} is not a list of numbers") from None
         header_allowed = False
-        if not all(math.isfinite(v) and v >= 0 for v in row):
-            raise failure(f"line {number}: values must be finite and >= 0")
+        if not all(math.isfinite(v) and 0 <= v <= MAX_DURATION for v in row):
+            raise failure(
+                f"line {number}: values must be finite, >= 0 and at most {MAX_DURATION:g}"
+            )
         values.extend(row)
         if len(values) > MAX_VALUES:
             raise failure(f"more than {MAX_VALUES} numbers (by line {number})")

@@ -17,7 +17,7 @@ from conductor.scenario.model import Scenario
 from conductor.scenario.references import check_references
 from conductor.scenario.untrusted import check_values, load_yaml, read_yaml_file
 
-__all__ = ["key_path", "located_error", "load_scenario", "read_document", "validate"]
+__all__ = ["key_path", "load_scenario", "located_error", "read_document", "validate"]
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -151,7 +151,9 @@ def _name_flags(error: ScenarioError, flags: Mapping[str, str], document: dict) 
                 path="run.horizon",
             )
         if one.path in flags:
-            return ScenarioError(f"{one.message} (from {flags[one.path]})", file=one.file, path=one.path)
+            return ScenarioError(
+                f"{one.message} (from {flags[one.path]})", file=one.file, path=one.path
+            )
         return one
 
     first = named(error)

@@ -51,9 +51,7 @@ def located_errors(
             )
         if close:
             suggestions[i] = close[0]
-    order = sorted(
-        (i for i in range(len(raw)) if i not in dropped), key=lambda i: placed.get(i, i)
-    )
+    order = sorted((i for i in range(len(raw)) if i not in dropped), key=lambda i: placed.get(i, i))
     errors: list[ScenarioError] = []
     seen: set[str | None] = set()
     for i in order:
@@ -125,9 +123,9 @@ def key_path(loc: tuple, document: Any) -> str:
 def _mapping_at(document: Any, loc: tuple) -> dict:
     node = document
     for key in loc:
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+        if (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and key < len(node)
+        ):
             node = node[key]
     return node if isinstance(node, dict) else {}
 

@@ -27,7 +27,6 @@ from pydantic import (
 from conductor.scenario.distributions import DistributionSpec
 from conductor.scenario.units import Duration, Money, PositiveDuration, Probability, Rate
 
-
 MAX_FACTOR = 1e6
 """Largest factor of an event (slowdown, price, surge): products of figures stay finite."""
 

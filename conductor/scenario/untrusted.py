@@ -140,7 +140,7 @@ def load_yaml(text: str, *, file: str | None, path: str | None = None) -> Any:
     """
     try:
         _scan(yaml.parse(text, Loader=_LOADER), file=file, prefix=path or "")
-        document = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        document = yaml.load(text, Loader=_LOADER)
     except ScenarioError:
         raise
     except yaml.YAMLError as error:
@@ -253,4 +253,3 @@ def read_yaml_file(path: str | Path, *, file: str) -> tuple[Any, str]:
     """The document of a scenario file and the sha256 of its bytes."""
     text, digest = read_text(path, MAX_SCENARIO_BYTES, file=file)
     return load_yaml(text, file=file), digest
-
