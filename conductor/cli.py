@@ -16,6 +16,7 @@ import click
 
 from conductor import __version__
 from conductor.errors import ConductorError, ScenarioError
+from conductor.report.names import printable
 
 
 class Terminated(KeyboardInterrupt):
@@ -51,10 +52,10 @@ class Commands(click.Group):
             return super().invoke(ctx)
         except ScenarioError as error:
             for line in error.lines():
-                click.echo(f"conductor: {line}", err=True)
+                click.echo(f"conductor: {printable(line)}", err=True)
             ctx.exit(2)
         except ConductorError as error:
-            click.echo(f"conductor: {error}", err=True)
+            click.echo(f"conductor: {printable(str(error))}", err=True)
             ctx.exit(2)
         except Terminated:
             click.echo("conductor: terminated", err=True)
@@ -383,6 +384,7 @@ def check(scenario, overrides):
     from conductor.experiments.estimate import estimate_work
     from conductor.experiments.executors import default_workers
     from conductor.plan import compile_plan
+    from conductor.report.names import for_markup, for_terminal, plan_for_terminal
     from conductor.report.terminal import check_table, print_tables
     from conductor.strategies.registry import build_strategy
 
@@ -392,7 +394,7 @@ def check(scenario, overrides):
         name: (spec.policy, build_strategy(name, spec, plan).describe())
         for name, spec in loaded.strategies.items()
     }
-    tables, warnings = check_table(plan, strategies)
+    tables, warnings = check_table(plan_for_terminal(plan), for_terminal(strategies))
     work = estimate_work(plan, plan.horizon, plan.replications, len(strategies))
     console = Console()
     print_tables(tables, console)
@@ -400,7 +402,7 @@ def check(scenario, overrides):
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(
-        f"[green]ok[/green]: {scenario} is a valid scenario"
+        f"[green]ok[/green]: {for_markup(scenario)} is a valid scenario"
         + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else "")
     )
 

@@ -154,14 +154,21 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([_cell(c) for c in columns])
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow([_cell(row[c]) if c in row else "" for c in columns])
     return buffer.getvalue()
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+
+
 def _cell(value: Any) -> Any:
+    # A name is the user's text: one that a spreadsheet would run as a formula is quoted.
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     # An infinite figure is a percentile that fell among failures: "inf" says so (and
     # reads back as a float), where an empty cell is a figure that does not exist.
     if isinstance(value, float) and math.isnan(value):

@@ -12,10 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from conductor.errors import ScenarioError
+from conductor.scenario.document import check_values, load_yaml, read_yaml_file
 from conductor.scenario.located import key_path, located_error, located_errors
 from conductor.scenario.model import Scenario
 from conductor.scenario.references import check_references
-from conductor.scenario.untrusted import check_values, load_yaml, read_yaml_file
 
 __all__ = ["key_path", "load_scenario", "located_error", "read_document", "validate"]
 
