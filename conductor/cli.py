@@ -218,12 +218,10 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option("--strategy", "-s", help="Strategy to run (default: the scenario's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of tables.")
-@click.option(
-    "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
-)
+@click.option("--out", type=click.Path(), help="Write results.json and runs.csv here.")
 @_flow
 @_precision
 @_common
@@ -258,7 +256,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option(
     "--strategy",
     "-s",
@@ -270,7 +268,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     help="Write results.json, runs.csv and figures here.",
 )
 @_figure_formats
@@ -314,7 +312,7 @@ def compare(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option(
     "--vary",
     "vary",
@@ -327,7 +325,7 @@ def compare(
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     help="Write sweep.csv, results.json and figures here; rerunning resumes.",
 )
 @_figure_formats
@@ -375,7 +373,7 @@ def sweep(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
 def check(scenario, overrides):
     """Validate a scenario and show its composition, nominal load and warnings."""
@@ -513,7 +511,7 @@ def report(results, output, scenario, overrides, image_format):
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option(
     "--output",
     "-o",

@@ -33,8 +33,8 @@ def read_bytes(path: str | os.PathLike[str], limit: int, *, file: str) -> bytes:
         if error.errno == errno.EISDIR:
             raise ScenarioError("is a folder, not a file", file=file) from None
         raise ScenarioError(f"cannot read file: {error.strerror or error}", file=file) from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(descriptor)
         if stat.S_ISDIR(info.st_mode):
             raise ScenarioError("is a folder, not a file", file=file)
         if not stat.S_ISREG(info.st_mode):
@@ -46,6 +46,10 @@ def read_bytes(path: str | os.PathLike[str], limit: int, *, file: str) -> bytes:
             raise ScenarioError(
                 f"is {_size(info.st_size)}, over the limit of {_size(limit)}", file=file
             )
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:  # grew while being read
         raise ScenarioError(f"is over the limit of {_size(limit)}", file=file)
