@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -16,20 +17,50 @@ import click
 
 from conductor import __version__
 from conductor.errors import ConductorError, ScenarioError
+from conductor.report.names import printable
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that what finished is kept the same way."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    # Only the main thread may set handlers (a test runner may call us from another).
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Commands(click.Group):
     """A group that turns known errors into one line and exit status 2 (1 for our bugs)."""
 
     def invoke(self, ctx: click.Context):
+        with _terminate_as_interrupt():
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ScenarioError as error:
-            click.echo(f"conductor: {error}", err=True)
+            for line in error.lines():
+                click.echo(f"conductor: {printable(line)}", err=True)
             ctx.exit(2)
         except ConductorError as error:
-            click.echo(f"conductor: {error}", err=True)
+            click.echo(f"conductor: {printable(str(error))}", err=True)
             ctx.exit(2)
+        except Terminated:
+            click.echo("conductor: terminated", err=True)
+            ctx.exit(143)
         except KeyboardInterrupt:
             click.echo("conductor: interrupted", err=True)
             ctx.exit(130)
@@ -58,6 +89,7 @@ class Common:
     workers: int | None
     scheduler: str | None
     quiet: bool
+    max_requests: float
 
     def settings(self, *, replications: bool = True) -> list[str]:
         """The run settings given on the command line, as scenario overrides."""
@@ -66,11 +98,21 @@ class Common:
             given["replications"] = self.replications
         return [f"run.{key}={value}" for key, value in given.items() if value is not None]
 
+    def flags(self) -> dict[str, str]:
+        """Key path -> the option that set it, as typed, for errors to name."""
+        given = {
+            "horizon": self.horizon,
+            "warmup": self.warmup,
+            "seed": self.seed,
+            "replications": self.replications,
+        }
+        return {f"run.{k}": f"--{k} {v}" for k, v in given.items() if v is not None}
+
     def load(self, path: str):
         """The scenario at `path` with --set and the run settings applied."""
         from conductor.experiments.run import load_scenario
 
-        return load_scenario(path, [*self.overrides, *self.settings()])
+        return load_scenario(path, [*self.overrides, *self.settings()], flags=self.flags())
 
     def progress(self, as_json: bool = False) -> bool | None:
         """Show progress on stderr (a bar on a terminal, plain lines elsewhere) unless
@@ -105,6 +147,13 @@ def _common(function):
         ),
         click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed cluster."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        click.option(
+            "--max-requests",
+            type=click.FloatRange(min=0),
+            default=200e6,
+            show_default="200 million",
+            help="Refuse a run estimated at more requests (all replications and strategies).",
+        ),
     ]
     for option in reversed(options):
         wrapper = option(wrapper)
@@ -155,6 +204,14 @@ def _figure_formats(function):
     )(function)
 
 
+def _writable(out: str | None) -> None:
+    """Prove --out can be written before simulating, not after."""
+    if out:
+        from conductor.experiments.folder import check_writable
+
+        check_writable(out)
+
+
 def _load(path: str, overrides):
     from conductor.experiments.run import load_scenario
 
@@ -165,23 +222,13 @@ def _load(path: str, overrides):
 @click.version_option(__version__, prog_name="conductor")
 def main() -> None:
     """Simulate and compare how an IT organisation sources its service components."""
-    # SIGTERM (a CI job cancelled, a container stopped) ends a run as Ctrl-C does, so
-    # what finished is kept and the pool's workers are stopped.
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminated)
-
-
-def _terminated(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option("--strategy", "-s", help="Strategy to run (default: the scenario's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of tables.")
-@click.option(
-    "--out", type=click.Path(file_okay=False), help="Write results.json and runs.csv here."
-)
+@click.option("--out", type=click.Path(), help="Write results.json and runs.csv here.")
 @_flow
 @_precision
 @_common
@@ -189,8 +236,10 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
     """Simulate one strategy over replications."""
     from conductor.experiments.run import run as run_strategy
 
+    loaded = common.load(scenario)
+    _writable(out)
     result = run_strategy(
-        common.load(scenario),
+        loaded,
         strategy,
         workers=common.workers,
         scheduler=common.scheduler,
@@ -198,6 +247,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
         flow=flow,
         precision=precision,
         max_replications=max_replications,
+        max_requests=common.max_requests,
     )
     if out:
         result.write(out)
@@ -213,7 +263,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option(
     "--strategy",
     "-s",
@@ -225,7 +275,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     help="Write results.json, runs.csv and figures here.",
 )
 @_figure_formats
@@ -239,6 +289,7 @@ def compare(
     from conductor.experiments.compare import compare as compare_strategies
 
     loaded = common.load(scenario)
+    _writable(out)
     try:
         result = compare_strategies(
             loaded,
@@ -250,6 +301,7 @@ def compare(
             flow=flow,
             precision=precision,
             max_replications=max_replications,
+            max_requests=common.max_requests,
             out=out,
         )
     except KeyboardInterrupt:
@@ -277,7 +329,7 @@ def compare(
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option(
     "--vary",
     "vary",
@@ -290,7 +342,7 @@ def compare(
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of a table.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False),
+    type=click.Path(),
     help="Write sweep.csv, results.json and figures here; rerunning resumes.",
 )
 @_figure_formats
@@ -317,6 +369,7 @@ def sweep(
             flow=flow,
             precision=precision,
             max_replications=max_replications,
+            max_requests=common.max_requests,
         )
     except KeyboardInterrupt:
         if out:
@@ -377,6 +430,7 @@ def optimise(scenario, objectives, budget, components, vary, as_json, out, commo
     from conductor.experiments.optimise import optimise as search
 
     loaded = common.load(scenario)
+    _writable(out)
     result = search(
         loaded,
         objectives=objectives or ("cost_total", "latency_p99"),
@@ -386,6 +440,7 @@ def optimise(scenario, objectives, budget, components, vary, as_json, out, commo
         workers=common.workers,
         scheduler=common.scheduler,
         progress=common.progress(as_json),
+        max_requests=common.max_requests,
     )
     if out:
         paths = result.write(out)
@@ -400,13 +455,16 @@ def optimise(scenario, objectives, budget, components, vary, as_json, out, commo
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
 def check(scenario, overrides):
     """Validate a scenario and show its composition, nominal load and warnings."""
     from rich.console import Console
 
+    from conductor.experiments.estimate import estimate_work
+    from conductor.experiments.executors import default_workers
     from conductor.plan import compile_plan
+    from conductor.report.names import for_markup, for_terminal, plan_for_terminal
     from conductor.report.terminal import check_table, print_tables
     from conductor.strategies.registry import build_strategy
 
@@ -416,13 +474,15 @@ def check(scenario, overrides):
         name: (spec.policy, build_strategy(name, spec, plan).describe())
         for name, spec in loaded.strategies.items()
     }
-    tables, warnings = check_table(plan, strategies)
+    tables, warnings = check_table(plan_for_terminal(plan), for_terminal(strategies))
+    work = estimate_work(plan, plan.horizon, plan.replications, len(strategies))
     console = Console()
     print_tables(tables, console)
+    console.print(f"work: {work.describe(default_workers())}", markup=False, highlight=False)
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(
-        f"[green]ok[/green]: {scenario} is a valid scenario"
+        f"[green]ok[/green]: {for_markup(scenario)} is a valid scenario"
         + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else "")
     )
 
@@ -541,7 +601,7 @@ def report(results, output, scenario, overrides, image_format, flow):
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option(
     "--output",
     "-o",

@@ -435,7 +435,7 @@ def test_sigterm_keeps_finished_units(tmp_path):
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
+    assert process.returncode == 143, stderr
     assert "finished units are kept" in stderr
     assert "Traceback" not in stderr
     kept = list((out / ".units").glob("*.json"))

@@ -355,11 +355,11 @@ def _error(spec: Any, **kwargs: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read empirical samples file 'latencies.csv': No such file"),
+        (None, "cannot read empirical samples file 'latencies.csv': file not found"),
         ("", "cannot read empirical samples file 'latencies.csv': it holds no numbers"),
         ("seconds\n", "it holds no numbers"),
         ("0.1\nabc\n", "line 2 is not a list of numbers"),
-        ("0.1\n-0.2\n", "values must be finite and >= 0"),
+        ("0.1\n-0.2\n", "values must be finite, >= 0"),
     ],
 )
 def test_empirical_file_errors(tmp_path, content: str | None, message: str) -> None:

@@ -30,6 +30,12 @@ from conductor.scenario.units import (
         ("80ms", 0.08),
         ("2s", 2.0),
         ("2sec", 2.0),
+        ("5 minutes", 300.0),
+        ("1 minute", 60.0),
+        ("30 seconds", 30.0),
+        ("1 second", 1.0),
+        ("2 hours", 7200.0),
+        ("3 mins", 180.0),
         ("5min", 300.0),
         ("3h", 10800.0),
         ("3hr", 10800.0),
@@ -74,7 +80,8 @@ def test_duration_numbers_are_seconds(number: float) -> None:
         ("5 m", "ambiguous duration unit 'm'"),
         ("abc", "expected a duration such as 250ms, 2s, 5min or a number of seconds, got 'abc'"),
         ("", "expected a duration"),
-        ("5 minutes", "expected a duration"),
+        ("5 fortnights", "expected a duration"),
+        ("2e10s", "at most"),
         ("5MS", "expected a duration"),
         ("5s5", "expected a duration"),
         ("inf", "expected a duration"),
@@ -230,7 +237,9 @@ def test_schema_patterns_agree_with_parsers() -> None:
     rate = re.compile(properties["rate"]["anyOf"][1]["pattern"])
     for good in ["250us", "2.5 s", "5min", "2w", "1e3ms", "42"]:
         assert duration.search(good), good
-    for bad in ["5m", "abc", "-5s", "5 minutes"]:
+    for good in ["5 minutes", "30 seconds", "2 hours", "1 minute"]:
+        assert duration.search(good), good
+    for bad in ["5m", "abc", "-5s", "5 fortnights"]:
         assert not duration.search(bad), bad
     for good in ["120/min", "4 / week", "7"]:
         assert rate.search(good), good

@@ -2,7 +2,12 @@
 
 A unit (scenario, strategy, replication, run settings) is a pure function of its inputs,
 so its figures can be kept in `DIR/.units/` under a key made of those inputs and reused
-by a later run with the same key.
+by a later run with the same key. The scenario's part of the key is its sha256, which
+covers the document after overrides and the bytes of every data file it read (a changed
+trace is a different scenario). A unit file holds its key, its figures, its timeline
+(compare draws it; a sweep keeps none), when its latency settled, and a checksum of all
+of them; a file that does not parse, has another shape, another key or a wrong checksum
+(truncated, edited, or left by another version) is ignored and the unit recomputed.
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from conductor import __version__
 from conductor.experiments.run import Outcome, Unit
 from conductor.metrics.results import atomic_write
 
+SEPARATOR = "\x1f"
+"""Joins the parts of a figure's key path in a unit file."""
+
 
 def unit_key(unit: Unit) -> str:
-    """The cache key of a unit: scenario hash, strategy, replication, settings, version."""
+    """The cache key of a unit: scenario hash (data files included), strategy,
+    replication, settings, version."""
     settings = unit.settings
     text = json.dumps(
         [
@@ -34,41 +43,97 @@ def unit_key(unit: Unit) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _checksum(key: str, figures: dict) -> str:
+    text = json.dumps([key, figures], sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class UnitCache:
     """Finished units on disk, one small JSON file each, written atomically."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder / ".units" if folder is not None else None
+        self.rejected = 0  # unit files found but not right, recomputed
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
 
     def get(self, unit: Unit) -> Outcome | None:
-        """The cached outcome of a unit, or None (also when the unit needs a timeline and
-        the cached one was kept without)."""
+        """The cached outcome of a unit, or None when there is none, it is not right, or
+        the unit needs a timeline and the cached one was kept without."""
         if self.folder is None:
             return None
-        path = self.folder / f"{unit_key(unit)}.json"
+        key = unit_key(unit)
+        path = self.folder / f"{key}.json"
         try:
-            stored = json.loads(path.read_text())
-            figures = {tuple(k.split("\x1f")): _number(v) for k, v in stored["figures"].items()}
-            timeline = stored.get("timeline") or {}
-            settled = stored.get("settled")
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
             return None
+        found = _valid(text, key)
+        if found is None:
+            self.rejected += 1
+            return None
+        figures, timeline, settled = found
         if unit.keep_timeline and not timeline:
             return None
-        return Outcome(figures, timeline, None, None if settled is None else float(settled))
+        return Outcome(figures, timeline, None, settled)
 
     def put(self, unit: Unit, outcome: Outcome) -> None:
         """Keep the figures (and the timeline, when the unit made one) of a finished unit."""
         if self.folder is None:
             return
-        figures = {
-            "\x1f".join(k): (None if math.isnan(v) else v) for k, v in outcome.figures.items()
+        key = unit_key(unit)
+        figures = outcome.figures
+        flat = {
+            SEPARATOR.join(k): (None if not math.isfinite(v) else float(v))
+            for k, v in figures.items()
         }
-        stored = {"figures": figures, "timeline": outcome.timeline, "settled": outcome.settled}
-        atomic_write(self.folder / f"{unit_key(unit)}.json", json.dumps(stored))
+        # Infinite figures (a percentile among failures) are kept apart from missing ones.
+        infinite = sorted(SEPARATOR.join(k) for k, v in figures.items() if math.isinf(v))
+        # A timeline holds NaN (buckets without requests): kept as JSON text of its own.
+        body = {
+            "figures": flat,
+            "infinite": infinite,
+            "timeline": json.dumps(outcome.timeline or {}),
+            "settled": outcome.settled,
+        }
+        record = {"key": key, **body, "sha256": _checksum(key, body)}
+        atomic_write(self.folder / f"{key}.json", json.dumps(record, allow_nan=False))
 
 
-def _number(value: object) -> float:
-    return math.nan if value is None else float(value)
+def _valid(text: str, key: str) -> tuple[dict, dict, float | None] | None:
+    """The figures, timeline and settling time of a unit file's text when its shape, key
+    and checksum are right."""
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    fields = {"key", "figures", "infinite", "timeline", "settled", "sha256"}
+    if not isinstance(record, dict) or set(record) != fields:
+        return None
+    flat, infinite = record["figures"], record["infinite"]
+    if record["key"] != key or not isinstance(flat, dict) or not flat:
+        return None
+    if not isinstance(infinite, list) or not all(isinstance(k, str) for k in infinite):
+        return None
+    if not all(
+        v is None or (isinstance(v, float | int) and not isinstance(v, bool)) for v in flat.values()
+    ):
+        return None
+    timeline, settled = record["timeline"], record["settled"]
+    if not isinstance(timeline, str) or not (settled is None or isinstance(settled, float | int)):
+        return None
+    body = {"figures": flat, "infinite": infinite, "timeline": timeline, "settled": settled}
+    try:
+        if record["sha256"] != _checksum(key, body):
+            return None
+        series = json.loads(timeline)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(series, dict):
+        return None
+    inf = set(infinite)
+    figures = {
+        tuple(k.split(SEPARATOR)): (math.inf if k in inf else (math.nan if v is None else float(v)))
+        for k, v in flat.items()
+    }
+    return figures, series, None if settled is None else float(settled)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from conductor.experiments.cache import UnitCache
+from conductor.experiments.estimate import DEFAULT_MAX_REQUESTS, estimate_work, guard
 from conductor.experiments.executors import completed
 from conductor.experiments.precision import replicate
 from conductor.experiments.progress import progress_bar
@@ -42,6 +43,7 @@ from conductor.experiments.run import (
     Unit,
     flow_name,
     load_scenario,
+    plan_of,
     precision_of,
     result_of,
     run_unit,
@@ -260,6 +262,7 @@ def compare(
     precision: float | str | None = None,
     max_replications: int | None = None,
     out: str | Path | None = None,
+    max_requests: float | None = DEFAULT_MAX_REQUESTS,
 ) -> CompareResult:
     """Simulate several strategies with common random numbers and compare them.
 
@@ -282,6 +285,8 @@ def compare(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
     target = precision_of(precision, max_replications)
+    work = estimate_work(plan_of(scenario), settings.horizon, settings.replications, len(names))
+    guard(work, max_requests, file=scenario.file)
 
     cache = UnitCache(Path(out) if out is not None else None)
 

@@ -9,8 +9,13 @@ pool's workers are stopped at once; what finished before has already been yielde
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
@@ -67,15 +72,32 @@ def completed(
     yield from _pool(function, units, workers)
 
 
-def _ignore_interrupts() -> None:
-    # Ctrl-C is the parent's to handle; workers are stopped by it, with SIGTERM, which
-    # must end them at once even though the parent's handler turns it into an interrupt.
+def _worker_start() -> None:
+    """Set up a pool worker: Ctrl-C is the parent's to handle, and the worker dies with
+    its parent however the parent ends (even by kill -9), never left as an orphan."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # Elsewhere (and in case the parent died before prctl took effect), a watchdog.
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        time.sleep(0.5)
 
 
 def _pool(function, units, workers) -> Iterator[tuple[int, Any]]:
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start)
     pending: dict[Future, int] = {}
     position = 0
     try:
@@ -87,9 +109,14 @@ def _pool(function, units, workers) -> Iterator[tuple[int, Any]]:
             for future in sorted(done, key=pending.get):
                 yield pending.pop(future), future.result()
     except BaseException:
+        # SIGKILL, not SIGTERM: a worker holding much memory answers a kill at once, and
+        # holds nothing that needs keeping (finished units were yielded already).
         for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+            with contextlib.suppress(OSError):
+                process.kill()
+        # Waiting is quick once the workers are dead, and leaves no half-closed pipes
+        # for the interpreter's exit hooks to trip over.
+        pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
 
@@ -101,8 +128,12 @@ def _dask(function, units, address) -> Iterator[tuple[int, Any]]:
         raise ConductorError("--scheduler needs Dask: pip install 'conductor-sim[dask]'") from None
     try:
         client = Client(address, timeout=10)
-    except OSError as error:
-        raise ConductorError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+    except (OSError, ValueError, TypeError) as error:
+        # distributed raises ValueError for an address it cannot parse, OSError (and its
+        # TimeoutError) for one it cannot reach: both are the user's to fix.
+        raise ConductorError(
+            f"--scheduler {address!r}: cannot reach the Dask scheduler: {error}"
+        ) from None
     with client:
         futures = client.map(function, units, pure=False)
         index = {future.key: i for i, future in enumerate(futures)}

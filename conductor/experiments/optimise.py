@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from conductor.errors import ConductorError, ScenarioError
+from conductor.experiments.estimate import DEFAULT_MAX_REQUESTS, estimate_work, guard
 from conductor.experiments.executors import completed
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
@@ -273,13 +274,15 @@ def optimise(
     scheduler: str | None = None,
     progress: bool | None = False,
     confirm: bool = True,
+    max_requests: float | None = DEFAULT_MAX_REQUESTS,
 ) -> OptimiseResult:
     """Search the sourcing assignments for the Pareto front of the objectives (SPEC §13).
 
     `components` restricts the search (default: every component with a choice); `vary`
     adds capacity levels (`components.C.options.P.capacity=2,4,8`). At most `budget`
     candidates are simulated; with `confirm` the front is simulated again with twice the
-    replications before it is reported.
+    replications before it is reported. A search whose simulations could exceed
+    `max_requests` (every candidate confirmed, at most) is refused before it starts.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -295,6 +298,8 @@ def optimise(
     space *= math.prod(len(v) for v in levels.values())
     plan = plan_of(scenario)
     window = (settings.horizon - settings.warmup) / 3600.0
+    most = min(budget, space) * settings.replications * (2 if confirm else 1)
+    guard(estimate_work(plan, settings.horizon, most), max_requests, file=scenario.file)
 
     wanted = [n for n in (o.name.removeprefix("latency_") for o in chosen) if n in PERCENTILES]
 

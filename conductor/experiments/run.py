@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from conductor.engine.simulation import simulate
 from conductor.errors import ConductorError, ScenarioError
 from conductor.experiments.diagnostics import event_warnings
+from conductor.experiments.estimate import DEFAULT_MAX_REQUESTS, estimate_work, guard
 from conductor.experiments.executors import execute
 from conductor.experiments.precision import (
     DEFAULT_MAX_REPLICATIONS,
@@ -35,15 +36,16 @@ def load_scenario(
     overrides: Mapping[str, Any] | Iterable[str] = (),
     *,
     base_dir: str | Path | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> Scenario:
     """Read and validate a scenario, its strategies' parameters included; a loaded
     Scenario is re-read from its document, with the overrides on top."""
     if isinstance(source, Scenario):
         base_dir = source.base_dir if base_dir is None else base_dir
-        scenario = _load(source.document, overrides, base_dir=base_dir)
+        scenario = _load(source.document, overrides, base_dir=base_dir, flags=flags)
         scenario._file = source.file
     else:
-        scenario = _load(source, overrides, base_dir=base_dir)
+        scenario = _load(source, overrides, base_dir=base_dir, flags=flags)
     check_strategies(scenario, compile_plan(scenario))
     return scenario
 
@@ -200,12 +202,14 @@ def run(
     flow: str | None = None,
     precision: float | str | None = None,
     max_replications: int | None = None,
+    max_requests: float | None = DEFAULT_MAX_REQUESTS,
 ) -> RunResult:
     """Simulate one strategy over replications and aggregate the figures.
 
     `flow` makes one flow's figures the headline; `precision` (such as "2%") adds
     replications in batches until the 95 % half-widths of that headline's mean and p99
     latency and cost per request are within it (up to `max_replications`, default 200).
+    A run estimated at more than `max_requests` requests is refused before it starts.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -215,6 +219,8 @@ def run(
         scenario, replications=replications, seed=seed, horizon=horizon, warmup=warmup
     )
     target = precision_of(precision, max_replications)
+    work = estimate_work(plan_of(scenario), settings.horizon, settings.replications)
+    guard(work, max_requests, file=scenario.file)
 
     def batch(replications: range) -> dict[str, list[Outcome]]:
         units = [Unit(scenario, name, r, settings, keep_records) for r in replications]

@@ -12,6 +12,7 @@ an interrupted sweep resumes where it stopped; each point is appended to `sweep.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -25,7 +26,14 @@ import numpy as np
 
 from conductor.errors import ScenarioError
 from conductor.experiments.cache import UnitCache
+from conductor.experiments.estimate import (
+    DEFAULT_MAX_REQUESTS,
+    WorkEstimate,
+    estimate_work,
+    guard,
+)
 from conductor.experiments.executors import completed
+from conductor.experiments.folder import locked
 from conductor.experiments.precision import next_count, worst_ratio
 from conductor.experiments.progress import progress_bar
 from conductor.experiments.run import (
@@ -34,6 +42,7 @@ from conductor.experiments.run import (
     Unit,
     flow_name,
     load_scenario,
+    plan_of,
     precision_of,
     result_of,
     run_unit,
@@ -41,6 +50,12 @@ from conductor.experiments.run import (
 )
 from conductor.metrics.results import RunResult, atomic_write, rows_csv
 from conductor.scenario.model import Scenario
+
+MAX_VALUES = 1000
+"""Most values of one varied parameter."""
+
+MAX_POINTS = 10_000
+"""Most points of a grid."""
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
@@ -64,10 +79,14 @@ def parse_values(spec: str) -> list[Any]:
         if step <= 0 or b < a:
             raise ScenarioError(f"expected START <= STOP and STEP > 0, got '{spec}'")
         count = math.floor((b - a) / step + 1e-9) + 1
+        if count > MAX_VALUES:
+            raise ScenarioError(f"'{spec}' gives {count:.3g} values; at most {MAX_VALUES}")
         return [_with_unit(a + i * step, unit) for i in range(count)]
     values = [v.strip() for v in spec.split(",") if v.strip()]
     if not values:
         raise ScenarioError(f"expected values, got '{spec}'")
+    if len(values) > MAX_VALUES:
+        raise ScenarioError(f"{len(values)} values in --vary; at most {MAX_VALUES}")
     return [_plain(v) for v in values]
 
 
@@ -77,7 +96,10 @@ def _numbers(parts: Sequence[str], spec: str) -> tuple[list[float], str]:
         match = _NUMBER.match(part)
         if not match:
             raise ScenarioError(f"'{part}' in '{spec}' is not a number")
-        numbers.append(float(match.group(1)))
+        number = float(match.group(1))
+        if not math.isfinite(number):
+            raise ScenarioError(f"'{part}' in '{spec}' is not a finite number")
+        numbers.append(number)
         units.add(match.group(2))
     units.discard("")
     if len(units) > 1:
@@ -92,6 +114,8 @@ def _count(text: str, spec: str) -> int:
         raise ScenarioError(f"expected a whole number of values after '*' in '{spec}'") from None
     if count < 1:
         raise ScenarioError(f"expected at least one value in '{spec}'")
+    if count > MAX_VALUES:
+        raise ScenarioError(f"'{spec}' asks for {count} values; at most {MAX_VALUES}")
     return count
 
 
@@ -105,6 +129,8 @@ def _plain(text: str) -> Any:
     match = _NUMBER.match(text)
     if match and not match.group(2):
         value = float(match.group(1))
+        if not math.isfinite(value):
+            raise ScenarioError(f"'{text}' is not a finite number")
         return int(value) if value.is_integer() and "." not in text else value
     return text
 
@@ -114,7 +140,10 @@ def parse_vary(items: Iterable[str] | Mapping[str, Any]) -> dict[str, list[Any]]
     varied: dict[str, list[Any]] = {}
     pairs = items.items() if isinstance(items, Mapping) else (_split(i) for i in items)
     for path, values in pairs:
-        varied[path] = parse_values(values) if isinstance(values, str) else list(values)
+        try:
+            varied[path] = parse_values(values) if isinstance(values, str) else list(values)
+        except ScenarioError as error:
+            raise ScenarioError(f"--vary {path}: {error.message}") from None
     if not 1 <= len(varied) <= 2:
         raise ScenarioError("--vary takes one or two parameters")
     return varied
@@ -191,6 +220,7 @@ def sweep(
     flow: str | None = None,
     precision: float | str | None = None,
     max_replications: int | None = None,
+    max_requests: float | None = DEFAULT_MAX_REQUESTS,
 ) -> SweepResult:
     """Run strategies over a grid of scenario parameters (resuming from `out` if given).
 
@@ -203,6 +233,9 @@ def sweep(
     if isinstance(base, Path):
         base = str(base)
     overrides = list(overrides)
+    points = math.prod(len(values) for values in varied.values())
+    if points > MAX_POINTS:
+        raise ScenarioError(f"--vary gives {points} points; at most {MAX_POINTS}")
     grid = [
         dict(zip(varied, values, strict=True)) for values in itertools.product(*varied.values())
     ]
@@ -215,92 +248,109 @@ def sweep(
         Settings.of(s, replications=replications, seed=seed, horizon=horizon, warmup=warmup)
         for s in scenarios
     ]
+    works = [
+        estimate_work(plan_of(s), setting.horizon, setting.replications, len(names))
+        for s, setting in zip(scenarios, settings, strict=True)
+    ]
+    guard(
+        WorkEstimate(
+            sum(w.requests_per_replication for w in works) / len(works),
+            sum(w.visits_per_replication for w in works) / len(works),
+            works[0].replications,
+            len(names),
+            len(works),
+        ),
+        max_requests,
+        file=first.file,
+    )
     folder = Path(out) if out is not None else None
-    cache = UnitCache(folder)
-    finished: dict[int, dict[str, RunResult]] = {}
-    collected: list[dict[str, dict[int, Outcome]]] = [{n: {} for n in names} for _ in grid]
-    waiting = [0] * len(grid)
-    planned = [0] * len(grid)
-    queue: list[tuple[int, Unit]] = []
-    result = SweepResult(paths=list(varied), points=[], complete=False, flow=flow)
-
-    def collect() -> None:
-        numbers = sorted(finished)
-        result.points = [grid[n] for n in numbers]
-        result.results = [finished[n] for n in numbers]
-
-    def write_csv() -> None:
-        if folder is not None:
-            collect()
-            atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
-
-    def plan_batch(number: int, count: int) -> None:
-        """Replications planned[number]..count-1 of every strategy at one point."""
-        replications = range(planned[number], count)
-        planned[number] = count
-        units = [
-            Unit(scenarios[number], name, r, settings[number], keep_timeline=False)
-            for name in names
-            for r in replications
-        ]
-        waiting[number] += len(units)
-        for unit in units:
-            cached = cache.get(unit)
-            if cached is None:
-                queue.append((number, unit))
-            else:
-                take(number, unit, cached)
-
-    def take(number: int, unit: Unit, outcome: Outcome) -> None:
-        collected[number][unit.strategy][unit.replication] = outcome
-        waiting[number] -= 1
-        if waiting[number]:
-            return
-        runs = {n: [collected[number][n][r] for r in range(planned[number])] for n in names}
-        if target is not None:
-            figures = {n: [o.figures for o in runs[n]] for n in names}
-            ratio = worst_ratio(figures, None, flow, target.target)
-            count = planned[number]
-            if ratio > 1.0 and count < target.max_replications:
-                plan_batch(number, next_count(count, ratio, target.max_replications))
-                return
-        finished[number] = {
-            name: result_of(scenarios[number], name, settings[number], runs[name], flow=flow)
-            for name in names
-        }
-        if target is not None:
-            summary = target.to_dict(ratio <= 1.0, planned[number])
-            for run_result in finished[number].values():
-                run_result.precision = summary
-        write_csv()
-
+    writer = contextlib.ExitStack()
     if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-    for number, setting in enumerate(settings):
-        start = setting.replications
-        if target is not None:
-            start = min(max(start, 2), target.max_replications)
-        plan_batch(number, start)
-    label = f"sweep {first.name}: {len(grid)} points × {len(names)} strategies"
-    try:
-        while queue:
-            batch, queue[:] = list(queue), []
-            with progress_bar(len(batch), label, progress) as advance:
-                stream = completed(
-                    run_unit, [unit for _, unit in batch], workers=workers, scheduler=scheduler
-                )
-                for position, outcome in stream:
-                    number, unit = batch[position]
-                    cache.put(unit, outcome)
-                    take(number, unit, Outcome(outcome.figures, {}))
-                    advance()
-        result.complete = True
-    finally:
-        collect()
-        if folder is not None:
-            atomic_write(folder / "results.json", json.dumps(result.to_dict(), indent=1))
-            atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
-    return result
+        writer.enter_context(locked(folder))
+    with writer:
+        cache = UnitCache(folder)
+        finished: dict[int, dict[str, RunResult]] = {}
+        collected: list[dict[str, dict[int, Outcome]]] = [{n: {} for n in names} for _ in grid]
+        waiting = [0] * len(grid)
+        planned = [0] * len(grid)
+        queue: list[tuple[int, Unit]] = []
+        result = SweepResult(paths=list(varied), points=[], complete=False, flow=flow)
+
+        def collect() -> None:
+            numbers = sorted(finished)
+            result.points = [grid[n] for n in numbers]
+            result.results = [finished[n] for n in numbers]
+
+        def write_csv() -> None:
+            if folder is not None:
+                collect()
+                atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
+
+        def plan_batch(number: int, count: int) -> None:
+            """Replications planned[number]..count-1 of every strategy at one point."""
+            replications = range(planned[number], count)
+            planned[number] = count
+            units = [
+                Unit(scenarios[number], name, r, settings[number], keep_timeline=False)
+                for name in names
+                for r in replications
+            ]
+            waiting[number] += len(units)
+            for unit in units:
+                cached = cache.get(unit)
+                if cached is None:
+                    queue.append((number, unit))
+                else:
+                    take(number, unit, cached)
+
+        def take(number: int, unit: Unit, outcome: Outcome) -> None:
+            collected[number][unit.strategy][unit.replication] = outcome
+            waiting[number] -= 1
+            if waiting[number]:
+                return
+            runs = {n: [collected[number][n][r] for r in range(planned[number])] for n in names}
+            if target is not None:
+                figures = {n: [o.figures for o in runs[n]] for n in names}
+                ratio = worst_ratio(figures, None, flow, target.target)
+                count = planned[number]
+                if ratio > 1.0 and count < target.max_replications:
+                    plan_batch(number, next_count(count, ratio, target.max_replications))
+                    return
+            finished[number] = {
+                name: result_of(scenarios[number], name, settings[number], runs[name], flow=flow)
+                for name in names
+            }
+            if target is not None:
+                summary = target.to_dict(ratio <= 1.0, planned[number])
+                for run_result in finished[number].values():
+                    run_result.precision = summary
+            write_csv()
+
+        for number, setting in enumerate(settings):
+            start = setting.replications
+            if target is not None:
+                start = min(max(start, 2), target.max_replications)
+            plan_batch(number, start)
+        label = f"sweep {first.name}: {len(grid)} points × {len(names)} strategies"
+        try:
+            while queue:
+                batch, queue[:] = list(queue), []
+                with progress_bar(len(batch), label, progress) as advance:
+                    stream = completed(
+                        run_unit, [unit for _, unit in batch], workers=workers, scheduler=scheduler
+                    )
+                    for position, outcome in stream:
+                        number, unit = batch[position]
+                        cache.put(unit, outcome)
+                        take(number, unit, Outcome(outcome.figures, {}))
+                        advance()
+            result.complete = True
+        finally:
+            collect()
+            if folder is not None:
+                atomic_write(folder / "results.json", json.dumps(result.to_dict(), indent=1))
+                atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
+        return result
 
 
 def _point_scenario(base, overrides: list[str], point: Mapping[str, Any]) -> Scenario:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,14 +154,21 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([_cell(c) for c in columns])
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow([_cell(row[c]) if c in row else "" for c in columns])
     return buffer.getvalue()
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+
+
 def _cell(value: Any) -> Any:
+    # A name is the user's text: one that a spreadsheet would run as a formula is quoted.
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     # An infinite figure is a percentile that fell among failures: "inf" says so (and
     # reads back as a float), where an empty cell is a figure that does not exist.
     if isinstance(value, float) and math.isnan(value):
@@ -168,8 +178,25 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def atomic_write(path: Path, text: str) -> None:
-    """Write a file through a temporary name and a rename, so readers never see half of it."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)
+    """Write a file through a temporary name and a rename, so readers never see half of it.
+
+    The temporary name is unique (tempfile), so concurrent writers never share one.
+    """
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        os.fchmod(descriptor, 0o666 & ~_UMASK)  # as open() would, not mkstemp's 0600
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

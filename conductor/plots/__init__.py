@@ -56,3 +56,7 @@ __all__ = [
     "timeline",
     "write_figures",
 ]
+
+# Names in labels are the user's text: `$...$` in one must print as typed, not be parsed
+# as mathtext (which fails on `$\foo{$`). No label of ours uses mathtext.
+matplotlib.rcParams["text.parse_math"] = False

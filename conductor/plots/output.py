@@ -119,7 +119,28 @@ def load_results(location: str | Path) -> tuple[dict[str, Any], Path]:
     if not isinstance(result, dict):
         raise ConductorError(f"{file}: expected a JSON object")
     try:
-        kind_of(result)
+        kind = kind_of(result)
     except ConductorError as error:
         raise ConductorError(f"{file}: {error}") from None
+    _check_shape(result, kind, file)
     return result, file.parent
+
+
+def _check_shape(result: dict[str, Any], kind: str, file: Path) -> None:
+    """Refuse a results file the views cannot read: no runs, or runs that are not objects."""
+    if kind == "sweep":
+        points = result.get("points")
+        if not isinstance(points, list) or not points:
+            raise ConductorError(
+                f"{file}: the sweep has no finished point yet (interrupted before its first); "
+                "rerun the sweep with the same --out to resume it"
+            )
+        runs = [p.get("strategies") if isinstance(p, dict) else None for p in points]
+    elif kind == "compare":
+        runs = [result.get("strategies")]
+    else:
+        return
+    if not all(
+        isinstance(r, dict) and r and all(isinstance(v, dict) for v in r.values()) for r in runs
+    ):
+        raise ConductorError(f"{file}: expected each strategy's run object; the file is damaged")

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from conductor.nominal import component_rates, estimate
 from conductor.plan import Plan
+from conductor.report.names import for_terminal
 from conductor.scenario.units import format_duration
 
 
@@ -277,6 +278,7 @@ def _capacities(result: dict[str, Any]) -> dict[tuple[str, str], int | None]:
 
 def print_run(result: dict[str, Any], console: Console | None = None) -> None:
     """Print a run object's tables and its warnings."""
+    result = for_terminal(result)
     console = console or Console()
     for table, dropped in run_tables(result, console_width(console)):
         _print_fitted(console, table, dropped)
@@ -454,6 +456,7 @@ def _compare_row(
 
 def print_compare(result: dict[str, Any], console: Console | None = None) -> None:
     """Print the compare table, its Pareto lines and the warnings of its runs."""
+    result = for_terminal(result)
     console = console or Console()
     table, dropped, lines = compare_table(result, console_width(console))
     _print_fitted(console, table, dropped)
@@ -480,7 +483,7 @@ def _versus(result: dict[str, Any], verdict: dict[str, Any], name: str, figure: 
 def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list[Table], list[str]]:
     """The composition and each option's nominal-load figures, and the warnings."""
     warnings: list[str] = []
-    flows = Table(title=f"{plan.name}: flows", title_justify="left")
+    flows = Table(title=f"{escape(plan.name)}: flows", title_justify="left")
     for column in ("flow", "rate /s", "step", "component", "after", "runs"):
         flows.add_column(column)
     for flow in plan.flows:
@@ -489,11 +492,11 @@ def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list
                 f" × {step.calls}" if step.calls > 1 else ""
             )
             flows.add_row(
-                flow.name if position == 0 else "",
+                escape(flow.name) if position == 0 else "",
                 number(flow.rate) if position == 0 else "",
-                step.name + (" (optional)" if step.optional else ""),
-                plan.components[step.component].name,
-                ", ".join(flow.steps[i].name for i in step.after) or "arrival",
+                escape(step.name) + (" (optional)" if step.optional else ""),
+                escape(plan.components[step.component].name),
+                escape(", ".join(flow.steps[i].name for i in step.after)) or "arrival",
                 runs,
             )
     rates = component_rates(plan)
@@ -523,18 +526,20 @@ def check_table(plan: Plan, strategies: dict[str, dict[str, str]]) -> tuple[list
             elif not guess.stable:
                 utilization = f"[bold red]{utilization}[/bold red]"
                 warnings.append(
-                    f"{component.name}@{provider.name}: utilisation {percent(guess.utilization, 1)}"
+                    f"{escape(component.name)}@{escape(provider.name)}: utilisation "
+                    f"{percent(guess.utilization, 1)}"
                     " at nominal load, at or over 100 %: the queue is unstable"
                 )
             if option.rate_limit is not None and rates[component.index] > option.rate_limit:
                 warnings.append(
-                    f"{component.name}@{provider.name}: {number(rates[component.index])} calls/s "
+                    f"{escape(component.name)}@{escape(provider.name)}: "
+                    f"{number(rates[component.index])} calls/s "
                     f"exceed the rate limit of {number(option.rate_limit)}/s; "
                     "the excess is rejected"
                 )
             options.add_row(
-                component.name,
-                provider.name,
+                escape(component.name),
+                escape(provider.name),
                 "internal" if provider.internal else "external",
                 number(rates[component.index]),
                 str(option.capacity) if option.capacity else "∞",
@@ -601,6 +606,7 @@ def _sweep_cells(run: dict[str, Any], flow: str | None) -> list[str]:
 
 def print_sweep(result: dict[str, Any], console: Console | None = None) -> None:
     """Print the sweep table."""
+    result = for_terminal(result)
     console = console or Console()
     table, dropped = sweep_table(result, console_width(console))
     _print_fitted(console, table, dropped)

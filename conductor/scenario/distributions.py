@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -38,6 +39,7 @@ from scipy import special
 from conductor.scenario.files import read_numbers
 from conductor.scenario.units import (
     DURATION_PATTERN,
+    MAX_DURATION,
     Duration,
     PositiveDuration,
     format_duration,
@@ -861,9 +863,11 @@ class ParetoSpec(BaseSpec):
         return Pareto(self.scale, self.alpha)
 
 
-def _read_samples(name: str, base_dir: str | os.PathLike[str] | None) -> tuple[float, ...]:
+def _read_samples(
+    name: str, base_dir: str | os.PathLike[str] | None, digests: dict[str, str] | None = None
+) -> tuple[float, ...]:
     """Every number in a CSV or text file of seconds; a non-numeric first line is a header."""
-    return read_numbers(name, base_dir, "empirical samples file")
+    return read_numbers(name, base_dir, "empirical samples file", digests)
 
 
 class EmpiricalSpec(BaseSpec):
@@ -886,8 +890,8 @@ class EmpiricalSpec(BaseSpec):
             raise ValueError("empirical needs either samples or file")
         if self.file is not None:
             # Read now, so that a missing file is reported with the rest of the scenario's errors.
-            base_dir = info.context.get("base_dir") if info.context else None
-            self._values = _read_samples(self.file, base_dir)
+            context = info.context or {}
+            self._values = _read_samples(self.file, context.get("base_dir"), context.get("files"))
         else:
             self._values = tuple(self.samples)
         return self
@@ -986,6 +990,27 @@ class _DurationShorthandSchema:
         }
 
 
+_TAIL = 0.9999
+"""The level whose quantile must stay within MAX_DURATION: the reach of a long run's draws."""
+
+
+def _bounded(spec: BaseSpec) -> BaseSpec:
+    # Parameters can each be fine and still give times that overflow (lognormal mu 1000,
+    # weibull shape 1e-300): the engine would then add infinities, so they are refused here.
+    distribution = spec.build()
+    try:
+        tail = distribution.quantile(_TAIL)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        tail = math.inf
+    if not (math.isfinite(tail) and tail <= MAX_DURATION):
+        shown = format_duration(tail) if math.isfinite(tail) else "infinite"
+        raise ValueError(
+            f"{spec.dist} times overflow: the 99.99th percentile is {shown} "
+            f"(expected at most {MAX_DURATION:g} s)"
+        )
+    return spec
+
+
 DistributionSpec = Annotated[
     ConstantSpec
     | ExponentialSpec
@@ -999,6 +1024,7 @@ DistributionSpec = Annotated[
     | EmpiricalSpec,
     Field(discriminator="dist"),
     BeforeValidator(_constant_shorthand),
+    AfterValidator(_bounded),
     _DurationShorthandSchema(),
 ]
 """Field type of a random time: a mapping with `dist`, or a plain duration meaning a constant."""

@@ -9,45 +9,42 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from conductor.errors import ScenarioError
+from conductor.scenario.document import check_values, load_yaml, read_yaml_file
+from conductor.scenario.located import key_path, located_error, located_errors
 from conductor.scenario.model import Scenario
 from conductor.scenario.references import check_references
 
+__all__ = ["key_path", "load_scenario", "located_error", "read_document", "validate"]
+
 
 def read_document(path: str | Path) -> dict[str, Any]:
-    """The raw mapping in a YAML or JSON file (safe loading: no object tags)."""
+    """The raw mapping in a YAML or JSON file, read within the limits of untrusted input."""
     file = str(path)
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=file) from None
-    except OSError as error:
-        raise ScenarioError(f"cannot read file: {error.strerror or error}", file=file) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScenarioError(f"malformed YAML{where}: {problem}", file=file) from None
+    document, _ = read_yaml_file(path, file=file)
     if not isinstance(document, dict):
         raise ScenarioError("expected a mapping of scenario keys at the top level", file=file)
     return document
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """Split `PATH=VALUE`, the value read as YAML (so numbers stay numbers)."""
+    """Split `PATH=VALUE`, the value read as YAML (so numbers stay numbers); a value that
+    is not valid YAML is taken as a string."""
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
         raise ScenarioError(f"--set expects PATH=VALUE, got '{text}'")
+    path = path.strip()
+    if not value.strip():
+        return path, ""
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError:
+        parsed = load_yaml(value, file=None, path=path)
+    except ScenarioError as error:
+        if not error.message.startswith("malformed YAML"):
+            raise
         parsed = value
-    return path.strip(), parsed
+    return path, parsed
 
 
 def apply_overrides(document: dict, overrides: Mapping[str, Any] | Iterable[str]) -> dict:
@@ -98,81 +95,95 @@ def load_scenario(
     overrides: Mapping[str, Any] | Iterable[str] = (),
     *,
     base_dir: str | Path | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> Scenario:
-    """Read, override, validate and cross-check a scenario from a file or a mapping."""
+    """Read, override, validate and cross-check a scenario from a file or a mapping.
+
+    `flags` maps a key path set by a command-line option to that option as typed
+    (`{"run.horizon": "--horizon 5s"}`), so that an error there names the option.
+    """
     if isinstance(source, Mapping):
         file, document = "<scenario>", dict(source)
     else:
-        file, document = str(source), read_document(source)
+        file = str(source)
+        document = read_document(source)
         base_dir = base_dir if base_dir is not None else Path(source).parent
         document.setdefault("name", Path(source).stem)
     try:
         document = apply_overrides(document, overrides)
+        check_values(document, file=file)
     except ScenarioError as error:
         raise error.located(file=file) from None
-    scenario = validate(document, file=file, base_dir=base_dir)
+    files: dict[str, str] = {}
+    try:
+        scenario = validate(document, file=file, base_dir=base_dir, files=files)
+    except ScenarioError as error:
+        raise _name_flags(error, flags or {}, document) from None
     scenario._file = file
     scenario._document = document
     scenario._base_dir = str(base_dir) if base_dir is not None else None
+    scenario._files = dict(sorted(files.items()))
+    # Keyed on the data files' contents too: a changed trace must not reuse old results.
     scenario._sha256 = hashlib.sha256(
-        json.dumps(document, sort_keys=True, default=str).encode()
+        json.dumps([document, sorted(files.values())], sort_keys=True, default=str).encode()
     ).hexdigest()
     return scenario
 
 
-def validate(document: Mapping[str, Any], *, file: str, base_dir=None) -> Scenario:
-    """Validate a raw mapping into a Scenario, errors located by file and key path."""
+def _name_flags(error: ScenarioError, flags: Mapping[str, str], document: dict) -> ScenarioError:
+    """The error with each mistake at a key set by a command-line option naming it; a
+    warm-up from the file that an option's horizon undercuts is the option's mistake."""
+    if not flags:
+        return error
+
+    def named(one: ScenarioError) -> ScenarioError:
+        if (
+            one.path == "run.warmup"
+            and "run.horizon" in flags
+            and "run.warmup" not in flags
+            and "shorter than horizon" in one.message
+        ):
+            warmup = (document.get("run") or {}).get("warmup")
+            return ScenarioError(
+                f"{flags['run.horizon']} is not longer than the warm-up in the file "
+                f"(run.warmup: {warmup})",
+                file=one.file,
+                path="run.horizon",
+            )
+        if one.path in flags:
+            return ScenarioError(
+                f"{one.message} (from {flags[one.path]})", file=one.file, path=one.path
+            )
+        return one
+
+    first = named(error)
+    return ScenarioError(
+        first.message,
+        file=first.file,
+        path=first.path,
+        more=tuple(named(e) for e in error.more),
+        hidden=error.hidden,
+    )
+
+
+def validate(
+    document: Mapping[str, Any],
+    *,
+    file: str,
+    base_dir=None,
+    files: dict[str, str] | None = None,
+) -> Scenario:
+    """Validate a raw mapping into a Scenario, errors located by file and key path.
+
+    The sha256 of each data file read is added to `files` (its resolved path the key).
+    """
+    context = {"base_dir": base_dir, "files": files if files is not None else {}}
     try:
-        scenario = Scenario.model_validate(document, context={"base_dir": base_dir})
+        scenario = Scenario.model_validate(document, context=context)
     except ValidationError as error:
-        raise located_error(error, document, file) from None
+        raise located_errors(error, document, file, Scenario) from None
     try:
         check_references(scenario)
     except ScenarioError as error:
         raise error.located(file=file) from None
     return scenario
-
-
-def located_error(error: ValidationError, document: Any, file: str) -> ScenarioError:
-    """The first validation error as a one-line ScenarioError."""
-    first = error.errors(include_url=False)[0]
-    path = key_path(first["loc"], document)
-    message = first["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "missing required key"
-    elif kind == "union_tag_invalid":
-        context = first.get("ctx", {})
-        message = (
-            f"unknown {context.get('discriminator', 'kind').strip(chr(39))} "
-            f"{context.get('tag')!r} (expected one of: {context.get('expected_tags')})"
-        )
-    elif kind == "union_tag_not_found":
-        message = f"missing key {first.get('ctx', {}).get('discriminator', '')}"
-    if kind not in ("missing", "extra_forbidden") and "input" in first:
-        shown = first["input"]
-        if not isinstance(shown, (dict, list)) and "got" not in message:
-            message = f"{message} (got {shown!r})"
-    return ScenarioError(message, file=file, path=path or None)
-
-
-def key_path(loc: tuple, document: Any) -> str:
-    """Dotted key path of a pydantic location, dropping the tags of tagged unions."""
-    parts: list[str] = []
-    node = document
-    for position, key in enumerate(loc):
-        last = position == len(loc) - 1
-        if position and not isinstance(node, (dict, list)):
-            break  # a plain value the validators expanded (a shorthand): its key is the place
-        if (isinstance(node, dict) and key in node) or (
-            isinstance(node, list) and isinstance(key, int) and key < len(node)
-        ):
-            node = node[key]
-        elif not last or (isinstance(node, dict) and key in node.values()):
-            continue  # a union tag or validator name, not a key of the file
-        else:
-            node = None
-        parts.append(f"[{key}]" if isinstance(key, int) else str(key))
-    return ".".join(parts).replace(".[", "[")

@@ -27,6 +27,18 @@ from pydantic import (
 from conductor.scenario.distributions import DistributionSpec
 from conductor.scenario.units import Duration, Money, PositiveDuration, Probability, Rate
 
+MAX_FACTOR = 1e6
+"""Largest factor of an event (slowdown, price, surge): products of figures stay finite."""
+
+MAX_USERS = 1_000_000
+"""Largest closed population: each user is a process from the start."""
+
+MAX_REPLICATIONS = 100_000
+"""Most replications of a run."""
+
+MAX_CALLS = 1000
+"""Most calls of one step in sequence."""
+
 
 class Model(BaseModel):
     """Base of every scenario model: unknown keys are errors."""
@@ -181,7 +193,7 @@ class Closed(Model):
     """A fixed population of users, each sending a request, waiting for it, then thinking."""
 
     process: Literal["closed"]
-    users: PositiveInt
+    users: Annotated[int, Field(ge=1, le=MAX_USERS)]
     think: DistributionSpec = Field(description="Think time between a response and the next call.")
 
 
@@ -201,8 +213,10 @@ class Trace(Model):
     def _read(self, info: ValidationInfo) -> Trace:
         from conductor.scenario.files import read_numbers
 
-        base = (info.context or {}).get("base_dir") if info else None
-        self._times = sorted(read_numbers(self.file, base, "trace file"))
+        context = (info.context or {}) if info else {}
+        self._times = sorted(
+            read_numbers(self.file, context.get("base_dir"), "trace file", context.get("files"))
+        )
         return self
 
 
@@ -229,7 +243,9 @@ class Step(Model):
     after: list[str] = Field(default_factory=list, description="Steps that must finish first.")
     probability: Probability = Field(1.0, description="Chance the step runs; otherwise skipped.")
     optional: bool = Field(False, description="A failure of this step does not fail the request.")
-    calls: PositiveInt = Field(1, description="Calls to the component, in sequence.")
+    calls: Annotated[int, Field(ge=1, le=MAX_CALLS)] = Field(
+        1, description="Calls to the component, in sequence."
+    )
 
     @field_validator("after", mode="before")
     @classmethod
@@ -277,14 +293,14 @@ class Event(Model):
     provider: str | None = Field(None, description="The provider it happens to.")
     flow: str | None = Field(None, description="The flow a surge applies to.")
     outage: PositiveDuration | None = Field(None, description="Provider down for this long.")
-    slowdown: Annotated[float, Field(gt=0)] | None = Field(
+    slowdown: Annotated[float, Field(gt=0, le=MAX_FACTOR)] | None = Field(
         None, description="Service and network times × this factor (for `for`)."
     )
-    price: Annotated[float, Field(ge=0)] | None = Field(
+    price: Annotated[float, Field(ge=0, le=MAX_FACTOR)] | None = Field(
         None, description="Per-call and per-hour prices × this factor from then on."
     )
     exit: bool = Field(False, description="The provider leaves the market for good.")
-    surge: Annotated[float, Field(ge=0)] | None = Field(
+    surge: Annotated[float, Field(ge=0, le=MAX_FACTOR)] | None = Field(
         None, description="The flow's arrival rate × this factor (for `for`)."
     )
     duration: PositiveDuration | None = Field(
@@ -340,7 +356,9 @@ class Run(Model):
         3600.0, description="Arrivals stop here; in-flight requests drain."
     )
     warmup: Duration = Field(0.0, description="Start of the measured window.")
-    replications: PositiveInt = Field(5, description="Independent replications.")
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
+        5, description="Independent replications."
+    )
     seed: Annotated[int, Field(ge=0)] = Field(1, description="Root seed of every random stream.")
 
     @field_validator("warmup")
@@ -364,6 +382,7 @@ class Scenario(Model):
     flows: dict[str, Flow] = Field(min_length=1)
     strategies: dict[str, StrategySpec] = Field(
         default_factory=lambda: {"static": StrategySpec(policy="static")},
+        min_length=1,
         description="Named strategies; the first is the default of `conductor run`.",
     )
     status_quo: dict[str, str] = Field(
@@ -377,6 +396,7 @@ class Scenario(Model):
     _sha256: str = PrivateAttr("")
     _document: dict = PrivateAttr(default_factory=dict)
     _base_dir: str | None = PrivateAttr(None)
+    _files: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def document(self) -> dict:
@@ -387,6 +407,11 @@ class Scenario(Model):
     def base_dir(self) -> str | None:
         """The folder that relative data files (traces, samples) are read from."""
         return self._base_dir
+
+    @property
+    def files(self) -> dict[str, str]:
+        """The data files the scenario read (resolved path -> sha256 of the bytes)."""
+        return self._files
 
     @property
     def file(self) -> str:

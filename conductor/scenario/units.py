@@ -22,6 +22,15 @@ HOUR = 3600.0
 DAY = 86400.0
 WEEK = 7 * DAY
 
+MAX_DURATION = 1e10
+"""Longest duration accepted (about 317 years): sums and products of times stay finite."""
+
+MAX_RATE = 1e9
+"""Highest rate accepted, per second."""
+
+MAX_MONEY = 1e15
+"""Largest amount of money accepted in one price: totals over any run stay finite."""
+
 _DURATION_UNITS: dict[str, float] = {
     "us": 1e-6,
     "µs": 1e-6,  # micro sign, as typed on most keyboards
@@ -29,9 +38,16 @@ _DURATION_UNITS: dict[str, float] = {
     "ms": 1e-3,
     "s": 1.0,
     "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
     "min": MINUTE,
+    "mins": MINUTE,
+    "minute": MINUTE,
+    "minutes": MINUTE,
     "h": HOUR,
     "hr": HOUR,
+    "hrs": HOUR,
     "hour": HOUR,
     "hours": HOUR,
     "d": DAY,
@@ -45,7 +61,9 @@ _DURATION_UNITS: dict[str, float] = {
 _RATE_UNITS: dict[str, float] = {
     "s": 1.0,
     "sec": 1.0,
+    "second": 1.0,
     "min": MINUTE,
+    "minute": MINUTE,
     "h": HOUR,
     "hr": HOUR,
     "hour": HOUR,
@@ -110,6 +128,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"expected a finite duration, got {value!r}")
     if seconds < 0:
         raise ValueError(f"expected a non-negative duration, got {value!r}")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"expected a duration of at most {MAX_DURATION:g}s, got {value!r}")
     return seconds + 0.0  # turns -0.0 into 0.0
 
 
@@ -129,6 +149,8 @@ def parse_rate(value: object) -> float:
         raise ValueError(f"expected a finite rate, got {value!r}")
     if rate < 0:
         raise ValueError(f"expected a non-negative rate, got {value!r}")
+    if rate > MAX_RATE:
+        raise ValueError(f"expected a rate of at most {MAX_RATE:g}/s, got {value!r}")
     return rate + 0.0
 
 
@@ -179,6 +201,8 @@ def _money(value: object) -> float:
     amount = _number(value, "an amount of money (a number >= 0)")
     if amount < 0:
         raise ValueError(f"expected a non-negative amount of money, got {value!r}")
+    if amount > MAX_MONEY:
+        raise ValueError(f"expected an amount of money of at most {MAX_MONEY:g}, got {value!r}")
     return amount + 0.0
 
 

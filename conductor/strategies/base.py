@@ -20,6 +20,7 @@ in `StrategyParams`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Protocol
@@ -30,18 +31,23 @@ from pydantic import Field, ValidationError
 from conductor.errors import ScenarioError
 from conductor.plan import ComponentPlan, Plan
 from conductor.scenario.model import Backoff, Model
-from conductor.scenario.units import PositiveDuration, format_duration
+from conductor.scenario.units import MAX_DURATION, PositiveDuration, format_duration
 
 # Attempt outcomes, as small ints so the hot path compares integers.
 OK, ERROR, REJECTED, OUTAGE, TIMEOUT, CANCELLED = range(6)
 OUTCOMES = ("ok", "error", "rejected", "outage", "timeout", "cancelled")
+
+MAX_RETRIES = 100
+"""Most retries (and hedged attempts) of one call: past that a call never ends."""
 
 
 class StrategyParams(Model):
     """Keys every policy accepts."""
 
     timeout: PositiveDuration | None = Field(None, description="Per-attempt timeout.")
-    retries: Annotated[int, Field(ge=0)] = Field(0, description="Retries after a failed attempt.")
+    retries: Annotated[int, Field(ge=0, le=MAX_RETRIES)] = Field(
+        0, description="Retries after a failed attempt."
+    )
     backoff: Backoff = Field(default_factory=Backoff, description="Delay before each retry.")
     retry_budget: Annotated[float, Field(ge=0)] | None = Field(
         None, description="Retries allowed as a fraction of recent calls (gRPC retry throttling)."
@@ -86,8 +92,19 @@ class CallPolicy:
 
     def backoff(self, retry: int, uniform: float) -> float:
         """Delay before retry number `retry` (1-based); `uniform` in [0, 1) for jitter."""
-        delay = min(self.backoff_max, self.backoff_base * self.backoff_multiplier ** (retry - 1))
+        delay = backoff_delay(self.backoff_base, self.backoff_multiplier, self.backoff_max, retry)
         return delay * uniform if self.jitter else delay
+
+
+def backoff_delay(base: float, multiplier: float, cap: float, retry: int) -> float:
+    """base × multiplier^(retry-1), at most cap, computed in log space so that no
+    multiplier and no retry count overflows."""
+    if base <= 0 or cap <= 0:
+        return 0.0
+    # Past MAX_DURATION a delay only means "never within any horizon": no need for more.
+    cap = min(cap, MAX_DURATION)
+    log_delay = math.log(base) + (retry - 1) * math.log(max(multiplier, 1.0))
+    return cap if log_delay >= math.log(cap) else math.exp(log_delay)
 
 
 class Context(Protocol):

@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 
 from conductor.scenario.sums import sum_quantile
 from conductor.scenario.units import format_duration, parse_duration
-from conductor.strategies.base import CallPolicy
+from conductor.strategies.base import MAX_RETRIES, CallPolicy
 from conductor.strategies.ordered import Ordered, OrderedParams
 
 _PERCENTILE = re.compile(r"^p([1-9]\d?(?:\.\d+)?)$")
@@ -32,7 +32,9 @@ class HedgedParams(OrderedParams):
         "p95",
         description="Hedge after this long: a duration, or pNN (p1 to p99.9) of declared latency.",
     )
-    max_attempts: Annotated[int, Field(ge=1)] = Field(2, description="Attempts per call.")
+    max_attempts: Annotated[int, Field(ge=1, le=MAX_RETRIES + 1)] = Field(
+        2, description="Attempts per call."
+    )
 
     @field_validator("delay", mode="before")
     @classmethod
