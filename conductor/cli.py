@@ -505,8 +505,9 @@ def init(name, force):
 def schema():
     """Print the JSON Schema of the scenario file."""
     from conductor.scenario.schema import scenario_schema
+    from conductor.strategies.registry import schema_with_policies
 
-    click.echo(json.dumps(scenario_schema(), indent=2))
+    click.echo(json.dumps(schema_with_policies(scenario_schema()), indent=2))
 
 
 FIGURE_KINDS = ["cdf", "percentiles", "cost", "pareto", "timeline", "sweep", "heatmap"]

@@ -293,6 +293,41 @@ def test_schema_validates_the_starter():
     jsonschema.validate(yaml.safe_load(STARTER.read_text()), schema)
 
 
+BUNDLED = sorted((STARTER.parent).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=[p.name for p in BUNDLED])
+def test_schema_accepts_every_bundled_scenario(path):
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    schema = json.loads(invoke("schema").stdout)
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(path.read_text()))
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        {"policy": "circuit_breaker"},  # the policy is circuit-breaker
+        {"policy": "hedged", "max_attempt": 2},  # max_attempts
+        {"policy": "failover", "retries": -1},
+        {"policy": "weighted"},  # weights are required
+    ],
+)
+def test_schema_flags_what_check_refuses(strategy, tmp_path):
+    """The schema knows each registered policy's keys, as `conductor check` does."""
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    schema = json.loads(invoke("schema").stdout)
+    document = yaml.safe_load(STARTER.read_text())
+    document["strategies"] = {"mine": strategy}
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(document))
+    assert invoke("check", str(path)).exit_code == 2
+
+
 def test_version_and_help():
     """--version prints the version; --help lists the commands."""
     version = invoke("--version")

@@ -78,3 +78,41 @@ def check_strategies(scenario: Scenario, plan: Plan) -> None:
             build_strategy(name, spec, plan)
         except ScenarioError as error:
             raise error.located(file=scenario.file) from None
+
+
+def schema_with_policies(schema: dict) -> dict:
+    """The scenario schema with `StrategySpec` replaced by a union keyed on `policy`: one
+    branch per registered policy, holding that policy's own keys and nothing else, so an
+    editor flags an unknown policy, a misspelt key or a bad value as `check` does."""
+    definitions = schema.setdefault("$defs", {})
+    branches = []
+    for name in policies():
+        params = policy_class(name).Params.model_json_schema(
+            mode="validation", ref_template="#/$defs/{model}"
+        )
+        for key, value in params.pop("$defs", {}).items():
+            definitions.setdefault(key, value)
+        branch_name = f"Policy_{name.replace('-', '_')}"
+        properties = {"policy": {"const": name}, **params.get("properties", {})}
+        definitions[branch_name] = {
+            "type": "object",
+            "title": f"policy: {name}",
+            "description": (policy_class(name).__doc__ or "").strip().splitlines()[0]
+            if policy_class(name).__doc__
+            else "",
+            "properties": properties,
+            "required": ["policy", *params.get("required", [])],
+            "additionalProperties": False,
+        }
+        branches.append({"$ref": f"#/$defs/{branch_name}"})
+    spec = definitions["StrategySpec"]
+    definitions["StrategySpec"] = {
+        "description": spec.get("description", ""),
+        "title": "StrategySpec",
+        "type": "object",
+        "properties": {"policy": {"enum": list(policies())}},
+        "required": ["policy"],
+        # Each branch fixes `policy` to one name, so exactly one can match.
+        "oneOf": branches,
+    }
+    return schema
