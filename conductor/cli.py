@@ -17,6 +17,7 @@ import click
 
 from conductor import __version__
 from conductor.errors import ConductorError, ScenarioError
+from conductor.figures import KINDS
 from conductor.report.names import printable
 
 
@@ -510,12 +511,9 @@ def schema():
     click.echo(json.dumps(schema_with_policies(scenario_schema()), indent=2))
 
 
-FIGURE_KINDS = ["cdf", "percentiles", "cost", "pareto", "timeline", "sweep", "heatmap"]
-
-
 @main.command()
 @click.argument("results", type=click.Path())
-@click.option("--kind", "-k", type=click.Choice(FIGURE_KINDS), help="One figure (default: all).")
+@click.option("--kind", "-k", type=click.Choice(KINDS), help="One figure (default: all).")
 @click.option(
     "--output",
     "-o",

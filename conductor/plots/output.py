@@ -8,35 +8,30 @@ when two parameters were varied. Every file is saved at 150 dpi with a tight bou
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
 
 from conductor.errors import ConductorError
+from conductor.figures import FIGURES, KINDS
 from conductor.metrics.focus import focus
-from conductor.plots.cost import cost_figure, pareto
-from conductor.plots.distribution import latency_cdf, percentile_bars
 from conductor.plots.style import DPI, as_dict, figure_of, kind_of
-from conductor.plots.sweep import paths_of, sweep_curves, sweep_heatmap
-from conductor.plots.timeline import timeline
-
-KINDS = ("cdf", "percentiles", "cost", "pareto", "timeline", "sweep", "heatmap")
-"""Every figure `draw` knows, by the file stem it is written under."""
-
-SWEEP_KINDS = ("sweep", "heatmap")
+from conductor.plots.sweep import paths_of
 
 
 def figure_names(result: dict[str, Any], kind: str | None = None) -> list[str]:
     """The figures that apply to a result of a kind ('run', 'compare' or 'sweep')."""
     kind = kind or kind_of(result)
-    if kind == "sweep":
-        return ["sweep", "heatmap"] if len(paths_of(result)) == 2 else ["sweep"]
-    if kind == "compare":
-        return ["cdf", "percentiles", "cost", "pareto", "timeline"]
-    return ["cdf", "percentiles", "cost", "timeline"]
+    varied = len(paths_of(result)) if kind == "sweep" else 0
+    return [
+        name
+        for name, figure in FIGURES.items()
+        if kind in figure.results and varied >= figure.varied
+    ]
 
 
 def draw(
@@ -51,21 +46,16 @@ def draw(
     own focus) names one."""
     result = focus(as_dict(result), flow or as_dict(result).get("flow"))
     kind = kind_of(result)
-    if name not in KINDS:
+    figure = FIGURES.get(name)
+    if figure is None:
         raise ConductorError(f"unknown figure '{name}' (expected one of: {', '.join(KINDS)})")
-    if (name in SWEEP_KINDS) != (kind == "sweep"):
-        wanted = "a sweep result" if name in SWEEP_KINDS else "a run or compare result"
-        raise ConductorError(f"the {name} figure needs {wanted}, this is a {kind} result")
-    drawers: dict[str, Callable[[], Any]] = {
-        "cdf": lambda: latency_cdf(result),
-        "percentiles": lambda: percentile_bars(result),
-        "cost": lambda: cost_figure(result),
-        "pareto": lambda: pareto(result),
-        "timeline": lambda: timeline(result, strategy=strategy, scenario=scenario),
-        "sweep": lambda: sweep_curves(result),
-        "heatmap": lambda: sweep_heatmap(result, strategy=strategy),
-    }
-    return figure_of(drawers[name]())
+    if kind not in figure.results:
+        wanted = " or ".join(figure.results)
+        raise ConductorError(f"the {name} figure needs a {wanted} result, this is a {kind} result")
+    module, _, function = figure.drawer.partition(":")
+    drawer = getattr(importlib.import_module(module), function)
+    given = {"strategy": strategy, "scenario": scenario}
+    return figure_of(drawer(result, **{k: given[k] for k in figure.keywords}))
 
 
 def save(figure: Figure, path: str | Path) -> Path:

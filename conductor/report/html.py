@@ -21,6 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from conductor.figures import FIGURES
 from conductor.metrics.focus import focus
 from conductor.plots import composition_graph, draw, figure_names
 from conductor.plots.style import DPI, as_dict, figure_of, kind_of, pick_run, runs_of, same_as
@@ -46,24 +47,6 @@ figcaption { color: #444; font-size: .9rem; max-width: 60rem; }
 tr.flow td { color: #444; font-size: .85rem; border-bottom-color: #f0f0f0; }
 h3 { font-size: 1rem; margin: 1.2rem 0 .3rem; } h3 .ci { font-weight: normal; }
 """
-
-CAPTIONS = {
-    "cdf": "Share of successful requests served within a latency, per strategy. Further left "
-    "is faster; the logit scale spreads the tail so p99 and p99.9 are readable.",
-    "percentiles": "p50, p95, p99 and p99.9 per strategy; whiskers are 95 % confidence "
-    "intervals over replications.",
-    "cost": "Mean total cost over the measured window by part (left) and as shares of each "
-    "strategy's total (right). Red is the business cost of SLO misses and failed requests.",
-    "pareto": "Total cost against p99 latency. The dashed step joins the strategies no other "
-    "beats on both; faded points are dominated.",
-    "timeline": "One strategy over time (the baseline and the strategies on the Pareto front "
-    "are shown): latency, success, cost per bucket and which provider served each component; "
-    "shaded spans and lines mark the scenario's events.",
-    "sweep": "Each figure against the varied parameter, one line per strategy; bands are 95 % "
-    "confidence intervals.",
-    "heatmap": "For each grid point, the strategy with the lowest total cost, its cost written "
-    "in the cell.",
-}
 
 
 def scenario_file(result: Any) -> str | None:
@@ -113,7 +96,7 @@ def build_report(
         for strategy in (
             _timelines(result) if figure == "timeline" and kind == "compare" else [None]
         ):
-            caption = CAPTIONS[figure] + (f" Strategy: {strategy}." if strategy else "")
+            caption = FIGURES[figure].caption + (f" Strategy: {strategy}." if strategy else "")
             image = _image(
                 draw(figure, result, strategy=strategy, scenario=scenario), image_format, figure
             )
