@@ -7,33 +7,23 @@ from importlib.metadata import entry_points
 
 from pydantic import ValidationError
 
-from conductor.errors import ScenarioError
+from conductor.errors import ConductorError, ScenarioError
 from conductor.plan import Plan
 from conductor.scenario.load import key_path
 from conductor.scenario.model import Scenario, StrategySpec
 from conductor.strategies.base import Strategy
 
-# Built-ins are listed here too, so a source checkout works before it is installed.
-BUILTIN = {
-    "static": "conductor.strategies.static:Static",
-    "cheapest": "conductor.strategies.cheapest:Cheapest",
-    "fastest": "conductor.strategies.fastest:Fastest",
-    "weighted": "conductor.strategies.weighted:Weighted",
-    "failover": "conductor.strategies.failover:Failover",
-    "hedged": "conductor.strategies.hedged:Hedged",
-    "circuit-breaker": "conductor.strategies.breaker:CircuitBreaker",
-    "adaptive": "conductor.strategies.adaptive:Adaptive",
-    "ucb": "conductor.strategies.ucb:UCB",
-    "thompson": "conductor.strategies.thompson:Thompson",
-}
-
 
 @cache
 def policies() -> dict[str, str]:
-    """Policy name -> 'module:Class' for the built-ins and every installed plug-in."""
-    found = dict(BUILTIN)
-    for entry in entry_points(group="conductor.strategies"):
-        found[entry.name] = entry.value
+    """Policy name -> 'module:Class' of every policy registered in the entry-point group,
+    the built-ins (declared in setup.cfg) and every installed plug-in alike."""
+    found = {entry.name: entry.value for entry in entry_points(group="conductor.strategies")}
+    if not found:
+        raise ConductorError(
+            "no strategies are registered: install conductor (pip install -e .) so that "
+            "its entry points exist"
+        )
     return found
 
 
