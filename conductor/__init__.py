@@ -14,10 +14,10 @@ The Python API mirrors the command line::
     found.front[0].candidate.assignment  # component -> provider of the cheapest point
 """
 
-__version__ = "0.1.0"
-
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from conductor.version import __version__
 
 # The API is loaded on first use (PEP 562): `conductor --help` and `conductor check`
 # should not pay for numpy, scipy, SimPy and pydantic models they never touch.

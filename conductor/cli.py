@@ -15,10 +15,10 @@ from pathlib import Path
 
 import click
 
-from conductor import __version__
 from conductor.errors import ConductorError, ScenarioError
 from conductor.figures import KINDS
 from conductor.report.names import printable
+from conductor.version import __version__
 
 
 class Terminated(KeyboardInterrupt):

@@ -17,9 +17,9 @@ import json
 import math
 from pathlib import Path
 
-from conductor import __version__
 from conductor.experiments.run import Outcome, Unit
 from conductor.metrics.results import atomic_write
+from conductor.version import __version__
 
 SEPARATOR = "\x1f"
 """Joins the parts of a figure's key path in a unit file."""

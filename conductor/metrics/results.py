@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conductor import __version__
 from conductor.metrics import headline
 from conductor.metrics.records import Records
 from conductor.metrics.stats import stat
 from conductor.metrics.summary import Figures
 from conductor.metrics.timeline import mean_timeline
+from conductor.version import __version__
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conductor import __version__
 from conductor.scenario.model import Scenario
+from conductor.version import __version__
 
 
 def scenario_schema() -> dict[str, Any]:
