@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from conductor.experiments.run import (
     strategy_name,
 )
 from conductor.metrics.headline import COMPARED, path
+from conductor.metrics.pareto import front
 from conductor.metrics.results import RunResult, atomic_write, rows_csv
 from conductor.metrics.stats import relative_differences
 from conductor.scenario.model import Scenario
@@ -209,19 +210,7 @@ def objectives(result: RunResult, flow: str | None = None) -> tuple[float, float
 
 def pareto_front(points: Mapping[str, tuple[float, float | None]]) -> list[str]:
     """Names not dominated on (cost, p99), both minimised; those without a p99 left out."""
-    known = {name: point for name, point in points.items() if point[1] is not None}
-    return [
-        name
-        for name, point in known.items()
-        if not any(dominates(other, point) for other in known.values())
-    ]
-
-
-def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
-    """Whether a is at least as good as b on every objective and better on one."""
-    return all(x <= y for x, y in zip(a, b, strict=True)) and any(
-        x < y for x, y in zip(a, b, strict=True)
-    )
+    return front({name: point for name, point in points.items() if point[1] is not None})
 
 
 def rank(points: Mapping[str, tuple[float, float | None]]) -> list[str]:

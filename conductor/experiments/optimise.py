@@ -46,6 +46,7 @@ from conductor.experiments.run import (
 )
 from conductor.experiments.screen import PERCENTILES, screen, with_capacity
 from conductor.experiments.sweep import parse_values
+from conductor.metrics.pareto import non_dominated
 from conductor.metrics.results import RunResult, atomic_write
 from conductor.scenario.model import Scenario
 
@@ -160,7 +161,7 @@ class OptimiseResult:
         A candidate with an infinite objective (a latency percentile among its failures)
         is never on it, as in SPEC §9, however cheap."""
         eligible = [e for e in self.entries if all(math.isfinite(v) for v in e.values)]
-        front = _non_dominated([e.values for e in eligible])
+        front = non_dominated([e.values for e in eligible])
         return sorted((eligible[i] for i in front), key=lambda e: e.values)
 
     @property
@@ -478,7 +479,7 @@ def _pick(candidates, estimates, objectives, budget) -> list[Candidate]:
     picked: list[int] = []
     for remaining in (finite, failing):
         while remaining and len(picked) < budget:
-            front = [remaining[i] for i in _non_dominated([values[j] for j in remaining])]
+            front = [remaining[i] for i in non_dominated([values[j] for j in remaining])]
             picked += _spread(front, values, budget - len(picked))
             taken = set(picked)
             remaining = [i for i in remaining if i not in taken]
@@ -498,21 +499,6 @@ def _spread(front: list[int], values, room: int) -> list[int]:
         step = len(rest) / need
         chosen += [rest[int(k * step)] for k in range(need)]
     return chosen[:room]
-
-
-def _non_dominated(values: Sequence[Sequence[float]]) -> list[int]:
-    """Indices of the points no other point dominates (duplicates all kept); vectorised,
-    in blocks, since a screen may hold tens of thousands of points."""
-    import numpy as np
-
-    points = np.asarray(values, dtype=float).reshape(len(values), -1)
-    keep = np.ones(len(points), dtype=bool)
-    for start in range(0, len(points), 256):
-        block = points[start : start + 256, None, :]
-        no_worse = (points[None, :, :] <= block).all(axis=2)
-        better = (points[None, :, :] < block).any(axis=2)
-        keep[start : start + 256] = ~(no_worse & better).any(axis=1)
-    return [int(i) for i in np.flatnonzero(keep)]
 
 
 # Simulation ------------------------------------------------------------------------------
