@@ -311,13 +311,16 @@ def sweep(
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--strategy", "-s", help="Strategy of the analytic estimate (default: the first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the analytic estimate as JSON.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
-def check(scenario, overrides):
-    """Validate a scenario and show its composition, nominal load and warnings."""
+def check(scenario, strategy, as_json, overrides):
+    """Validate a scenario; show its composition, nominal load, theory's estimate, warnings."""
     from rich.console import Console
 
+    from conductor.experiments.run import strategy_name, theory_of
     from conductor.plan import compile_plan
-    from conductor.report.terminal import check_table, print_tables
+    from conductor.report.terminal import check_table, estimate_table, print_tables
     from conductor.strategies.registry import build_strategy
 
     loaded = _load(scenario, overrides)
@@ -326,9 +329,14 @@ def check(scenario, overrides):
         name: (spec.policy, build_strategy(name, spec, plan).describe())
         for name, spec in loaded.strategies.items()
     }
+    estimate = theory_of(loaded, strategy_name(loaded, strategy), plan)
     tables, warnings = check_table(plan, strategies)
+    warnings = list(dict.fromkeys([*warnings, *estimate["warnings"]]))
+    if as_json:
+        click.echo(json.dumps({**estimate, "warnings": warnings}, indent=2))
+        return
     console = Console()
-    print_tables(tables, console)
+    print_tables([*tables, estimate_table(estimate)], console)
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(
