@@ -90,7 +90,14 @@ def test_fan_out_whole_distribution_kolmogorov_smirnov(case):
     _, law = CASES[case]
     result = stats.kstest(latency, lambda t: law.cdf(t) ** FAN_OUT)
     critical = stats.kstwo.ppf(0.999, latency.size)
-    report(f"fan-out {FAN_OUT} {case} KS distance", result.statistic, 0.0, 0.0, (0.0, critical))
+    report(
+        f"fan-out {FAN_OUT} {case} KS distance",
+        result.statistic,
+        0.0,
+        0.0,
+        (0.0, critical),
+        kind="ks",
+    )
     assert result.statistic < critical, (
         f"fan-out {case}: KS distance {result.statistic:.4g} to F^{FAN_OUT} exceeds the 99.9 % "
         f"critical value {critical:.4g} over {latency.size} requests"

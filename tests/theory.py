@@ -227,7 +227,7 @@ def assert_within_ci(
     mean, low, high = t_interval(values, level)
     pad = slack * abs(expected)
     error = (mean - expected) / expected if expected else mean - expected
-    report(what, mean, expected, error, (low, high))
+    report(what, mean, expected, error, (low, high), max_half_width)
     if max_half_width is not None:
         half = (high - low) / 2.0 / abs(expected)
         assert half <= max_half_width, (
@@ -262,7 +262,7 @@ def assert_proportion(
     high = stats.beta.ppf(1 - alpha / 2, hits + 1, trials - hits) if hits < trials else 1.0
     observed = hits / trials
     error = (observed - expected) / expected
-    report(what, observed, expected, error, (low, high))
+    report(what, observed, expected, error, (low, high), max_half_width)
     if max_half_width is not None:
         half = (high - low) / 2.0 / abs(expected)
         assert half <= max_half_width, (
@@ -277,8 +277,20 @@ def assert_proportion(
     return error
 
 
-def report(what: str, observed: float, expected: float, error: float, interval) -> None:
-    """One line per check, shown with `pytest -s` (or on failure), recorded on request."""
+def report(
+    what: str,
+    observed: float,
+    expected: float,
+    error: float,
+    interval,
+    bound: float | None = None,
+    kind: str = "interval",
+) -> None:
+    """One line per check, shown with `pytest -s` (or on failure), recorded on request.
+
+    `bound` is the check's largest allowed relative half-width, `kind` "interval" (theory
+    must lie in [low, high]) or "ks" (the statistic must stay below high).
+    """
     low, high = interval
     print(
         f"[theory] {what}: simulated {observed:.6g} theory {expected:.6g} "
@@ -293,6 +305,8 @@ def report(what: str, observed: float, expected: float, error: float, interval) 
             "theory": float(expected),
             "low": float(low),
             "high": float(high),
+            "bound": bound,
+            "kind": kind,
         }
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(line) + "\n")
