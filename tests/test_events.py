@@ -309,15 +309,15 @@ def test_change_lead_time_is_that_of_the_serving_option(strategy):
             "buy": {"policy": "static", "use": {"*": "external"}},
         },
         rate=0.01,
-        changes={"rate": "400/h"},
+        changes={"rate": "600/h"},
     )
     result = run(
         document, strategy, replications=20, seed=SEED_SHIFT + 9, horizon=36000, warmup=3600
     )
     counts = [len(r.change_lead_times) for r in result.records]
-    # 400 per hour over the 9 h window: Poisson(3600) per replication, 72 000 in all, so
+    # 600 per hour over the 9 h window: Poisson(5400) per replication, 108 000 in all, so
     # the interval is narrow enough to catch a 3 % bias (tests/theory.py).
-    assert all(abs(c - 3600) < 6 * math.sqrt(3600) for c in counts), counts
+    assert all(abs(c - 5400) < 6 * math.sqrt(5400) for c in counts), counts
     assert_within_ci(
         result.values("summary", "change_lead_time_s"),
         CHANGE_MEANS[strategy],

@@ -83,7 +83,7 @@ def test_constant_spelled_as_a_mapping_is_the_same_service():
 # (λ, μ, cv of the gamma service time): a service 2.25 times as variable as exponential
 # (cv = 2 needs three times the requests for the same interval: its wait is heavy-tailed).
 GENERAL = [(1.0, 2.0, 1.5)]
-GENERAL_REQUESTS = 150_000
+GENERAL_REQUESTS = 220_000
 
 
 @pytest.fixture(scope="module", params=GENERAL)

@@ -46,7 +46,7 @@ from tests.theory import (
 )
 
 # (servers c, λ, μ, measured requests per replication): ρ = λ/(cμ) = 0.6.
-POINTS = [(2, 1.2, 1.0, 200_000), (5, 6.0, 2.0, 30_000)]
+POINTS = [(2, 1.2, 1.0, 230_000), (5, 6.0, 2.0, 30_000)]
 REPLICATIONS = 20
 SEED = 23
 

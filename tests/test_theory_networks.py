@@ -64,7 +64,7 @@ def station(mu: float) -> dict:
 
 
 # (λ, service rates along the chain, measured requests per replication)
-TANDEM = [(0.6, (1.0, 1.5), 36_000), (1.0, (2.0, 1.5, 3.0), 30_000)]
+TANDEM = [(0.6, (1.0, 1.5), 56_000), (1.0, (2.0, 1.5, 3.0), 36_000)]
 
 
 @pytest.mark.parametrize(("rate", "mus", "requests"), TANDEM)
@@ -91,7 +91,7 @@ def test_tandem_jackson_mean_response(rate, mus, requests):
 
 
 # (λ, μ, measured requests per replication): ρ = 0.5 and 0.6
-FORK_JOIN = [(0.5, 1.0, 20_000), (1.2, 2.0, 40_000)]
+FORK_JOIN = [(0.5, 1.0, 20_000), (1.2, 2.0, 52_000)]
 
 
 @pytest.mark.parametrize(("rate", "mu", "requests"), FORK_JOIN)

@@ -19,10 +19,11 @@ wait check also asserts that its interval is narrow: a relative half-width of at
 0.6 times the move a 3 % bias would cause (every delay stretched by 3 %, a pure time
 rescaling), MAX_HALF_WIDTH = 1.8 % for a mean time or a quantile. The biased estimate
 then falls outside the interval unless the noise pulls it back by 2.6 standard errors:
-the check fails with probability above 99.5 %. A tail probability P(T > t) moves by its
-own amount under the bias (e^{θt·0.03/1.03} − 1 for an exponential tail), and its bound
-is 0.6 times that. The run lengths in each module are sized for that bound; the measured
-half-widths are in each module's docstring and in docs/validation.md.
+the check fails with probability above 99.5 %. The measured width is itself noisy (its
+relative sd is ~16 % at 20 replications), so run lengths aim at two thirds of the bound.
+A tail probability P(T > t) moves by its own amount under the bias (e^{θt·0.03/1.03} − 1
+for an exponential tail), and its bound is 0.6 times that. The measured half-widths are
+in each module's docstring and in docs/validation.md.
 
 THEORY_RECORD=path appends one JSON line per check (what, simulated, theory, interval) to
 that file; `python docs/build.py --validation path` turns a full run into the table of
