@@ -496,6 +496,13 @@ def analyse(plan: Plan, strategy: Strategy) -> Analysis:
     else:
         for flow in plan.flows:
             mean, success, exact, method = flow_latency(model, flow)
+            timed = any(
+                strategy.policies[s.component].timeout is not None
+                and not strategy.policies[s.component].static
+                for s in flow.steps
+            )
+            if timed:
+                exact, method = False, f"{method}; timeouts not modelled"
             if flow.arrivals.process == "closed":
                 exact, method = False, method + "; closed flow by a throughput fixed point"
             elif flow.arrivals.process != "poisson":

@@ -225,7 +225,7 @@ def _records(path: str | None) -> dict[str, dict]:
 def _caught(record: dict | None) -> str:
     """Whether a check recorded under the 3 % bias rejected the engine."""
     if record is None:
-        return "not run"
+        return "not recorded"
     if record["kind"] == "ks":
         return "**fails**" if record["simulated"] >= record["high"] else "passes"
     outside = not record["low"] <= record["theory"] <= record["high"]

@@ -35,12 +35,12 @@ Measured relative half-widths (99.9 %):
 
 | figure | requests per replication | half-width |
 |---|---|---|
-| tandem, 2 stations | 20 000 | 1.4 % |
-| tandem, 3 stations | 30 000 | 1.5 % |
-| fork-join ρ = 0.5 | 20 000 | 1.4 % |
-| fork-join ρ = 0.7 | 40 000 | 1.6 % |
-| closed MVA response | ~30 000 | 1.0 % |
-| closed MVA throughput | ~30 000 | 0.3 % |
+| tandem, 2 stations | 56 000 | 1.0 % |
+| tandem, 3 stations | 36 000 | 1.3 % |
+| fork-join ρ = 0.5 | 20 000 | 1.1 % |
+| fork-join ρ = 0.6 | 52 000 | 1.3 % |
+| closed MVA response | ~28 000 | 0.7 % |
+| closed MVA throughput | ~28 000 | 0.4 % |
 """
 
 import pytest
