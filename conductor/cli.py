@@ -457,16 +457,19 @@ def optimise(scenario, objectives, budget, components, vary, as_json, out, commo
 
 @main.command()
 @click.argument("scenario", type=click.Path())
+@click.option("--strategy", "-s", help="Strategy of the analytic estimate (default: the first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the analytic estimate as JSON.")
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
-def check(scenario, overrides):
-    """Validate a scenario and show its composition, nominal load and warnings."""
+def check(scenario, strategy, as_json, overrides):
+    """Validate a scenario; show its composition, nominal load, theory's estimate, warnings."""
     from rich.console import Console
 
     from conductor.experiments.estimate import estimate_work
     from conductor.experiments.executors import default_workers
+    from conductor.experiments.run import strategy_name, theory_of
     from conductor.plan import compile_plan
     from conductor.report.names import for_markup, for_terminal, plan_for_terminal
-    from conductor.report.terminal import check_table, print_tables
+    from conductor.report.terminal import check_table, estimate_table, print_tables
     from conductor.strategies.registry import build_strategy
 
     loaded = _load(scenario, overrides)
@@ -475,10 +478,15 @@ def check(scenario, overrides):
         name: (spec.policy, build_strategy(name, spec, plan).describe())
         for name, spec in loaded.strategies.items()
     }
+    estimate = theory_of(loaded, strategy_name(loaded, strategy), plan)
     tables, warnings = check_table(plan_for_terminal(plan), for_terminal(strategies))
+    warnings = list(dict.fromkeys([*warnings, *estimate["warnings"]]))
     work = estimate_work(plan, plan.horizon, plan.replications, len(strategies))
+    if as_json:
+        click.echo(json.dumps({**estimate, "warnings": warnings}, indent=2))
+        return
     console = Console()
-    print_tables(tables, console)
+    print_tables([*tables, estimate_table(estimate)], console)
     console.print(f"work: {work.describe(default_workers())}", markup=False, highlight=False)
     for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")

@@ -13,6 +13,9 @@ import math
 from dataclasses import dataclass
 
 from conductor.plan import OptionPlan, Plan
+from conductor.theory import erlang_b, erlang_c
+
+__all__ = ["Estimate", "component_rates", "erlang_b", "erlang_c", "estimate", "estimates"]
 
 
 def component_rates(plan: Plan) -> list[float]:
@@ -22,22 +25,6 @@ def component_rates(plan: Plan) -> list[float]:
         for step in flow.steps:
             rates[step.component] += flow.rate * step.probability * step.calls
     return rates
-
-
-def erlang_b(servers: int, load: float) -> float:
-    """Probability that a call is lost in an M/M/c/c system offered `load` Erlangs."""
-    blocking = 1.0
-    for k in range(1, servers + 1):
-        blocking = load * blocking / (k + load * blocking)
-    return blocking
-
-
-def erlang_c(servers: int, load: float) -> float:
-    """Probability that a call waits in an M/M/c queue offered `load` Erlangs (< servers)."""
-    if load >= servers:
-        return 1.0
-    blocking = erlang_b(servers, load)
-    return servers * blocking / (servers - load * (1.0 - blocking))
 
 
 @dataclass(frozen=True)

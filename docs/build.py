@@ -3,11 +3,17 @@
 python docs/build.py          # rewrite docs/scenario-format.md, docs/cli.md and the
                               # parameter tables in docs/strategies.md
 python docs/build.py --check  # exit 1 if any of them is out of date (the tests run this)
+
+python docs/build.py --validation RECORD [--biased BIASED]
+    # rewrite the table of docs/validation.md from a run of the statistical tests with
+    # THEORY_RECORD=RECORD (and, for its last column, one of an engine whose delays were
+    # all stretched by 3 %, recorded in BIASED)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import typing
 from pathlib import Path
@@ -239,10 +245,71 @@ def strategies_page(current: str) -> str:
     return current[:start] + parameter_tables() + current[end + len(END) :]
 
 
+VALIDATION_BEGIN, VALIDATION_END = "<!-- validation:begin -->", "<!-- validation:end -->"
+
+
+def _records(path: str | None) -> dict[str, dict]:
+    """The last record of each check in a THEORY_RECORD file, by its description."""
+    if path is None:
+        return {}
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return {r["what"]: r for r in map(json.loads, filter(None, lines))}
+
+
+def _caught(record: dict | None) -> str:
+    """Whether a check recorded under the 3 % bias rejected the engine."""
+    if record is None:
+        return "not recorded"
+    if record["kind"] == "ks":
+        return "**fails**" if record["simulated"] >= record["high"] else "passes"
+    outside = not record["low"] <= record["theory"] <= record["high"]
+    return "**fails**" if outside else "passes"
+
+
+def validation_table(record: str, biased: str | None) -> str:
+    """The Markdown table of every statistical check of a recorded test run."""
+    normal, stretched = _records(record), _records(biased)
+    rows = [
+        "| check | theory | simulated | error | half-width | bound | under a 3 % bias |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for what, r in normal.items():
+        if r["kind"] == "ks":
+            rows.append(
+                f"| {what} | 0 | D = {r['simulated']:.4f} | – | critical {r['high']:.4f} | – "
+                f"| {_caught(stretched.get(what))} |"
+            )
+            continue
+        theory = r["theory"]
+        half = (r["high"] - r["low"]) / 2 / abs(theory)
+        error = (r["simulated"] - theory) / theory
+        bound = f"{r['bound']:.2%}" if r.get("bound") is not None else "–"
+        rows.append(
+            f"| {what} | {theory:.6g} | {r['simulated']:.6g} | {error:+.2%} | {half:.2%} "
+            f"| {bound} | {_caught(stretched.get(what))} |"
+        )
+    return "\n".join([VALIDATION_BEGIN, "", *rows, "", VALIDATION_END])
+
+
+def validation_page(current: str, record: str, biased: str | None) -> str:
+    start, end = current.find(VALIDATION_BEGIN), current.find(VALIDATION_END)
+    table = validation_table(record, biased)
+    if start < 0 or end < 0:
+        return current.rstrip() + "\n\n" + table + "\n"
+    return current[:start] + table + current[end + len(VALIDATION_END) :]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/ reference pages.")
     parser.add_argument("--check", action="store_true", help="fail if a page is stale")
+    parser.add_argument("--validation", metavar="RECORD", help="THEORY_RECORD of a test run")
+    parser.add_argument("--biased", metavar="RECORD", help="the same under a 3 % delay bias")
     args = parser.parse_args(argv)
+    if args.validation:
+        page = DOCS / "validation.md"
+        page.write_text(validation_page(page.read_text(), args.validation, args.biased))
+        print(f"wrote {page}")
+        return 0
     strategies = DOCS / "strategies.md"
     pages = {
         DOCS / "scenario-format.md": scenario_format(),

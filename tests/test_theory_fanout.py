@@ -19,7 +19,7 @@ latency distribution against F^n.
 Teeth: a 3 % time bias moves P(latency > t_q) to 1 − F(t_q/1.03)^n, by +4.1 % (q = 0.9)
 and +13.7 % (q = 0.99) for the exponential, +3.4 % and +8.7 % for the lognormal; each
 check asserts its interval is at most 0.6 times that wide (tests/theory.py). At ~60 000
-requests the relative half-widths are 1.0 % and 4.3 %. (q = 0.5 is not checked: there
+requests the relative half-widths are 1.0 % and 4.2 %. (q = 0.5 is not checked: there
 P(latency > t) = 0.999 and no run length makes a 3 % bias visible in it.) The KS distance
 under the bias reaches ~0.013 against a critical value of 0.008.
 """
@@ -90,7 +90,14 @@ def test_fan_out_whole_distribution_kolmogorov_smirnov(case):
     _, law = CASES[case]
     result = stats.kstest(latency, lambda t: law.cdf(t) ** FAN_OUT)
     critical = stats.kstwo.ppf(0.999, latency.size)
-    report(f"fan-out {FAN_OUT} {case} KS distance", result.statistic, 0.0, 0.0, (0.0, critical))
+    report(
+        f"fan-out {FAN_OUT} {case} KS distance",
+        result.statistic,
+        0.0,
+        0.0,
+        (0.0, critical),
+        kind="ks",
+    )
     assert result.statistic < critical, (
         f"fan-out {case}: KS distance {result.statistic:.4g} to F^{FAN_OUT} exceeds the 99.9 % "
         f"critical value {critical:.4g} over {latency.size} requests"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from conductor.analysis import analyse
 from conductor.engine.simulation import simulate
 from conductor.errors import ConductorError, ScenarioError
 from conductor.experiments.diagnostics import event_warnings
@@ -144,6 +145,11 @@ def run_unit(unit: Unit) -> Outcome:
         records if unit.keep_records else None,
         settled,
     )
+
+
+def theory_of(scenario: Scenario, strategy: str, plan: Plan) -> dict:
+    """The analytic estimate of each flow under a strategy (SPEC §11), as JSON."""
+    return analyse(plan, build_strategy(strategy, scenario.strategies[strategy], plan)).to_dict()
 
 
 def policy_of(scenario: Scenario, strategy: str, plan: Plan) -> dict:
@@ -297,6 +303,7 @@ def result_of(
         warnings=warnings,
         composition=composition_of(plan),
         policy=policy_of(scenario, strategy, plan),
+        theory=theory_of(scenario, strategy, plan),
         events=[
             {
                 "at": e.at,

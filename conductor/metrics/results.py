@@ -21,6 +21,17 @@ from conductor.metrics.timeline import mean_timeline
 from conductor.version import __version__
 
 
+def _beside(estimate: float | None, simulated: dict | None) -> dict[str, Any]:
+    """The simulated mean next to an estimate, and whether the two disagree."""
+    if simulated is None or simulated.get("mean") is None:
+        return {"simulated_s": None, "disagrees": None}
+    interval = simulated.get("ci95")
+    disagrees = None
+    if estimate is not None and interval is not None:
+        disagrees = not interval[0] <= estimate <= interval[1]
+    return {"simulated_s": simulated["mean"], "ci95": interval, "disagrees": disagrees}
+
+
 @dataclass
 class RunResult:
     """One strategy's figures over replications, with the Stat of each."""
@@ -42,6 +53,7 @@ class RunResult:
     precision: dict | None = None
     composition: dict = field(default_factory=dict, repr=False)
     policy: dict = field(default_factory=dict, repr=False)
+    theory: dict | None = field(default=None, repr=False)  # the analytic estimate (SPEC §11)
 
     @property
     def replications(self) -> int:
@@ -94,7 +106,25 @@ class RunResult:
             "composition": self.composition,
             "policy": self.policy,
             **({"precision": self.precision} if self.precision is not None else {}),
+            **({"theory": self._theory_beside(nested)} if self.theory is not None else {}),
         }
+
+    def _theory_beside(self, nested: dict[str, Any]) -> dict[str, Any]:
+        """The analytic estimate with each flow's simulated mean latency beside it, and a
+        flag where the estimate lies outside the simulated 95 % interval."""
+        theory = dict(self.theory or {})
+        figures = {
+            name: (nested.get("flows", {}).get(name) or {}).get("latency_s", {}).get("mean")
+            for name in theory.get("flows", {})
+        }
+        flows = {}
+        for name, estimate in theory.get("flows", {}).items():
+            flows[name] = {**estimate, **_beside(estimate.get("latency_mean_s"), figures[name])}
+        theory["flows"] = flows
+        summary = (nested.get("summary") or {}).get("latency_s", {}).get("mean")
+        overall = theory.get("estimate") or {}
+        theory["estimate"] = {**overall, **_beside(overall.get("latency_mean_s"), summary)}
+        return theory
 
     def headline(self, flow: str | None = None) -> dict[str, Any]:
         """The strategy and each headline figure's mean with its 95 % interval, flat: of

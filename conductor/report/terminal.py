@@ -286,6 +286,7 @@ def print_run(result: dict[str, Any], console: Console | None = None) -> None:
     precision = result.get("precision")
     if precision:
         console.print(precision_line(precision))
+    print_theory({result["strategy"]: result}, console)
 
 
 def precision_line(precision: dict[str, Any]) -> str:
@@ -460,6 +461,7 @@ def print_compare(result: dict[str, Any], console: Console | None = None) -> Non
     console = console or Console()
     table, dropped, lines = compare_table(result, console_width(console))
     _print_fitted(console, table, dropped)
+    print_theory(result["strategies"], console)
     for line in lines:
         console.print(line)
     warnings = [w for run in result["strategies"].values() for w in run.get("warnings") or ()]
@@ -683,3 +685,63 @@ def print_optimise(result: dict[str, Any], console: Console | None = None) -> No
         f"{confirmed} replications each; latency objectives count a failed request as "
         "infinitely slow. `--out DIR` writes the front as a scenario for `compare`."
     )
+
+
+# Theory beside simulation ------------------------------------------------------------------
+
+
+def theory_table(runs: dict[str, dict[str, Any]], width: int | None = None):
+    """Each strategy's and flow's simulated mean latency beside the analytic estimate,
+    flagged where the estimate lies outside the simulated 95 % interval."""
+    rows = []
+    for name, run in runs.items():
+        theory = run.get("theory") or {}
+        for flow, analytic in (theory.get("flows") or {}).items():
+            simulated = _get(run, ("flows", flow, "latency_s", "mean"))
+            flag = {True: "[bold red]disagrees[/bold red]", False: "agrees", None: "–"}
+            rows.append(
+                [
+                    escape(name),
+                    escape(flow),
+                    cell(simulated, seconds),
+                    seconds(analytic.get("latency_mean_s")),
+                    "exact" if analytic.get("exact") else "approximate",
+                    flag[analytic.get("disagrees")],
+                    escape(analytic.get("method", "")),
+                ]
+            )
+    columns = [
+        Column("strategy", left=True),
+        Column("flow", left=True),
+        Column("simulated mean"),
+        Column("theory"),
+        Column("kind", left=True),
+        Column("vs 95 % CI", left=True),
+        Column("method", left=True, drop=1),
+    ]
+    return fitted("Theory beside simulation (mean latency)", columns, rows, width)
+
+
+def print_theory(runs: dict[str, dict[str, Any]], console: Console) -> None:
+    """Print the theory table of runs that carry an estimate."""
+    if any(run.get("theory") for run in runs.values()):
+        _print_fitted(console, *theory_table(runs, console_width(console)))
+
+
+def estimate_table(estimate: dict[str, Any]) -> Table:
+    """The analytic estimate of each flow under one strategy, as `check` prints it."""
+    table = Table(
+        title=f"Theory under {escape(estimate['strategy'])} (no simulation)", title_justify="left"
+    )
+    for column in ("flow", "latency mean", "success", "kind", "method"):
+        numeric = column in ("latency mean", "success")
+        table.add_column(column, justify="right" if numeric else "left")
+    for flow, figures in estimate["flows"].items():
+        table.add_row(
+            escape(flow),
+            seconds(figures["latency_mean_s"]),
+            pct(figures["success_rate"]),
+            "exact" if figures["exact"] else "approximate",
+            escape(figures["method"]),
+        )
+    return table

@@ -310,6 +310,13 @@ class Strategy:
         descriptions; before `start`)."""
         return self.plan.components[component].options[0]
 
+    def shares(self, component: int) -> dict[int, float]:
+        """Option -> share of a component's first attempts at the start, on the declared
+        figures (for the analytic estimate; a policy that splits traffic overrides it)."""
+        if not self.in_scope[component]:
+            return {self.fixed[component]: 1.0}
+        return {self.choose_first(component): 1.0}
+
     # Helpers for policies ---------------------------------------------------------------
 
     def provider_of(self, option: int) -> str:

@@ -89,3 +89,9 @@ class Weighted(Strategy):
 
     def choose_first(self, component: int) -> int:
         return self.primary(component)
+
+    def shares(self, component: int) -> dict[int, float]:
+        if not self.in_scope[component]:
+            return super().shares(component)
+        options, weights = self.split[component]
+        return dict(zip(options, weights, strict=True))
