@@ -129,6 +129,13 @@ def bomb(levels: int = 9, width: int = 9) -> str:
     return "\n".join(lines)
 
 
+def flow_bomb(levels: int = 9, width: int = 9) -> str:
+    """The billion laughs on one line, as a --set value."""
+    items = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    items += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "{" + ", ".join(items) + "}"
+
+
 BOMB_IN_STRATEGY = BASE.replace(
     "strategies:\n  build:\n    policy: static\n",
     "strategies:\n  build:\n    policy: static\n    blob:\n" + bomb() + "\n",
@@ -192,8 +199,9 @@ CASES: dict[str, Case] = {
     ),
     "alias bomb through merge keys": Case(MERGE_BOMB, words=("aliases",)),
     "alias bomb in a --set value": Case(
-        args=("check", "--set", "strategies.build.blob=" + bomb().replace("\n", ", ")),
-        words=("YAML",),
+        args=("check", "--set", "strategies.build.blob=" + flow_bomb()),
+        path="strategies.build.blob",
+        words=("aliases",),
     ),
     "recursive alias": Case(BASE + "loop: &loop [1, *loop]\n", path="loop", words=("itself",)),
     "deep nesting of lists (100000)": Case(BASE + "x: " + nested(100_000) + "\n"),
