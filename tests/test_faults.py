@@ -223,9 +223,8 @@ def test_concurrent_sweeps_into_one_folder(tmp_path, slow_scenario):
 def test_a_held_lock_refuses_a_second_writer(tmp_path):
     """While one writer holds the folder, a sweep into it is refused at once."""
     scenario = conductor.load_scenario(build_scenario({"run.replications": 1}))
-    with locked(tmp_path / "out"):
-        with pytest.raises(ConductorError, match="being written by another"):
-            sweep(scenario, {"run.seed": [1, 2]}, out=tmp_path / "out", workers=1)
+    with locked(tmp_path / "out"), pytest.raises(ConductorError, match="being written by"):
+        sweep(scenario, {"run.seed": [1, 2]}, out=tmp_path / "out", workers=1)
     sweep(scenario, {"run.seed": [1, 2]}, out=tmp_path / "out", workers=1)
 
 
