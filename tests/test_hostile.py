@@ -477,6 +477,12 @@ CASES: dict[str, Case] = {
     "--vary with a million values": Case(
         args=("sweep", "-q", "--vary", "run.seed=1:1000000:1"), no_file=True, words=("--vary",)
     ),
+    "--scheduler that is not an address": Case(
+        args=("run", "-q", "--scheduler", "not an address"), no_file=True, words=("--scheduler",)
+    ),
+    "--precision that is not a number": Case(
+        args=("run", "-q", "--precision", "lots"), no_file=True, words=("--precision",)
+    ),
     "--out under a file": Case(
         with_changes({"run.horizon": "1000d"}),
         args=("run", "-q", "-w", "1", "--out", "scenario.yaml/out", "--max-requests", "1e12"),
@@ -609,3 +615,16 @@ def test_out_is_checked_before_simulating(tmp_path: Path) -> None:
     outcome = run_limited(_command(case), tmp_path)
     assert outcome.exit_code == 2
     assert outcome.seconds < 10
+
+
+def test_report_on_a_sweep_interrupted_before_its_first_point(tmp_path: Path) -> None:
+    """report and plot on a folder whose sweep kept no point: one line, exit 2."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.json").write_text(
+        '{"paths": ["run.seed"], "complete": false, "points": []}'
+    )
+    for command in (["report", "out"], ["plot", "out"]):
+        outcome = run_limited(command, tmp_path)
+        assert outcome.exit_code == 2, outcome
+        assert len(outcome.stderr.splitlines()) == 1
+        assert "no finished point" in outcome.stderr
