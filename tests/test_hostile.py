@@ -464,6 +464,11 @@ CASES: dict[str, Case] = {
         path=f"{ST}.value",
         words=("duplicate",),
     ),
+    "--set a path 10000 keys deep": Case(
+        args=("check", "--set", "strategies.build." + ".".join(["x"] * 10_000) + "=1"),
+        path="strategies.build.x.x",
+        words=("nesting",),
+    ),
     "a misspelt key": Case(
         BASE.replace("service_time:", "servce_time:"),
         path="components.a.options.inhouse.servce_time",

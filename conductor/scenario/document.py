@@ -150,15 +150,24 @@ def _scan(events: Iterator[yaml.Event], *, file: str | None, prefix: str) -> Non
 
 
 def check_values(value: Any, *, file: str | None, path: str = "") -> None:
-    """Refuse non-finite floats and integers past MAX_INTEGER anywhere in a document."""
-    pending: list[tuple[Any, str]] = [(value, path)]
+    """Refuse non-finite floats and integers past MAX_INTEGER anywhere in a document, and
+    documents past MAX_DEPTH or MAX_NODES (a `--set` path, a mapping given to the API)."""
+    pending: list[tuple[Any, str, int]] = [(value, path, 0)]
+    seen = 0
     while pending:
-        node, where = pending.pop()
+        node, where, depth = pending.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise ScenarioError(f"the document holds over {MAX_NODES} values", file=file)
+        if isinstance(node, (dict, list, tuple)) and depth >= MAX_DEPTH:
+            raise ScenarioError(
+                f"nesting deeper than {MAX_DEPTH} levels", file=file, path=where or None
+            )
         if isinstance(node, dict):
             for key, child in node.items():
-                pending.append((child, f"{where}.{key}" if where else str(key)))
+                pending.append((child, f"{where}.{key}" if where else str(key), depth + 1))
         elif isinstance(node, (list, tuple)):
-            pending.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
+            pending.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(node))
         elif isinstance(node, float) and not math.isfinite(node):
             shown = "nan" if math.isnan(node) else ("inf" if node > 0 else "-inf")
             raise ScenarioError(
