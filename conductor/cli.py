@@ -199,11 +199,12 @@ def _figure_formats(function):
 
 
 def _writable(out: str | None) -> None:
-    """Prove --out can be written before simulating, not after."""
+    """Prove --out can be written before simulating, not after, and hold its write lock
+    until the command ends, so that concurrent writers never interleave their files."""
     if out:
-        from conductor.experiments.folder import check_writable
+        from conductor.experiments.folder import locked
 
-        check_writable(out)
+        click.get_current_context().with_resource(locked(out))
 
 
 def _load(path: str, overrides):

@@ -347,3 +347,19 @@ def test_unit_files_on_disk_hold_no_bare_infinity(tmp_path):
         text = unit.read_text()
         assert "Infinity" not in text and "NaN" not in text
         json.loads(text)
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_run_and_compare_hold_the_folder_too(tmp_path, command):
+    """run --out and compare --out are refused, before simulating, while another writer
+    holds the folder, and write it once it is free."""
+    from tests.conftest import invoke
+
+    path = write_yaml(tmp_path / "s.yaml", build_scenario())
+    out = tmp_path / "out"
+    with locked(out):
+        busy = invoke(command, path, "-q", "-w", "1", "--out", out)
+    assert busy.exit_code == 2 and "being written by another conductor" in busy.stderr
+    assert not (out / "results.json").exists()
+    assert invoke(command, path, "-q", "-w", "1", "--out", out).exit_code == 0
+    json.loads((out / "results.json").read_text())
