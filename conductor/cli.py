@@ -152,6 +152,7 @@ def _common(function):
             "--max-requests",
             type=click.FloatRange(min=0),
             default=200e6,
+            metavar="N",
             show_default="200 million",
             help="Refuse a run estimated at more requests (all replications and strategies).",
         ),
@@ -206,11 +207,12 @@ def _figure_formats(function):
 
 
 def _writable(out: str | None) -> None:
-    """Prove --out can be written before simulating, not after."""
+    """Prove --out can be written before simulating, not after, and hold its write lock
+    until the command ends, so that concurrent writers never interleave their files."""
     if out:
-        from conductor.experiments.folder import check_writable
+        from conductor.experiments.folder import locked
 
-        check_writable(out)
+        click.get_current_context().with_resource(locked(out))
 
 
 def _load(path: str, overrides):
@@ -229,7 +231,9 @@ def main() -> None:
 @click.argument("scenario", type=click.Path())
 @click.option("--strategy", "-s", help="Strategy to run (default: the scenario's first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of tables.")
-@click.option("--out", type=click.Path(), help="Write results.json and runs.csv here.")
+@click.option(
+    "--out", type=click.Path(), metavar="DIR", help="Write results.json and runs.csv here."
+)
 @_flow
 @_precision
 @_common
@@ -277,6 +281,7 @@ def run(scenario, strategy, as_json, out, flow, precision, max_replications, com
 @click.option(
     "--out",
     type=click.Path(),
+    metavar="DIR",
     help="Write results.json, runs.csv and figures here.",
 )
 @_figure_formats
@@ -344,6 +349,7 @@ def compare(
 @click.option(
     "--out",
     type=click.Path(),
+    metavar="DIR",
     help="Write sweep.csv, results.json and figures here; rerunning resumes.",
 )
 @_figure_formats

@@ -129,6 +129,13 @@ def bomb(levels: int = 9, width: int = 9) -> str:
     return "\n".join(lines)
 
 
+def flow_bomb(levels: int = 9, width: int = 9) -> str:
+    """The billion laughs on one line, as a --set value."""
+    items = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    items += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "{" + ", ".join(items) + "}"
+
+
 BOMB_IN_STRATEGY = BASE.replace(
     "strategies:\n  build:\n    policy: static\n",
     "strategies:\n  build:\n    policy: static\n    blob:\n" + bomb() + "\n",
@@ -192,8 +199,9 @@ CASES: dict[str, Case] = {
     ),
     "alias bomb through merge keys": Case(MERGE_BOMB, words=("aliases",)),
     "alias bomb in a --set value": Case(
-        args=("check", "--set", "strategies.build.blob=" + bomb().replace("\n", ", ")),
-        words=("YAML",),
+        args=("check", "--set", "strategies.build.blob=" + flow_bomb()),
+        path="strategies.build.blob",
+        words=("aliases",),
     ),
     "recursive alias": Case(BASE + "loop: &loop [1, *loop]\n", path="loop", words=("itself",)),
     "deep nesting of lists (100000)": Case(BASE + "x: " + nested(100_000) + "\n"),
@@ -456,6 +464,11 @@ CASES: dict[str, Case] = {
         path=f"{ST}.value",
         words=("duplicate",),
     ),
+    "--set a path 10000 keys deep": Case(
+        args=("check", "--set", "strategies.build." + ".".join(["x"] * 10_000) + "=1"),
+        path="strategies.build.x.x",
+        words=("nesting",),
+    ),
     "a misspelt key": Case(
         BASE.replace("service_time:", "servce_time:"),
         path="components.a.options.inhouse.servce_time",
@@ -468,6 +481,12 @@ CASES: dict[str, Case] = {
     ),
     "--vary with a million values": Case(
         args=("sweep", "-q", "--vary", "run.seed=1:1000000:1"), no_file=True, words=("--vary",)
+    ),
+    "--scheduler that is not an address": Case(
+        args=("run", "-q", "--scheduler", "not an address"), no_file=True, words=("--scheduler",)
+    ),
+    "--precision that is not a number": Case(
+        args=("run", "-q", "--precision", "lots"), no_file=True, words=("--precision",)
     ),
     "--out under a file": Case(
         with_changes({"run.horizon": "1000d"}),
@@ -601,3 +620,16 @@ def test_out_is_checked_before_simulating(tmp_path: Path) -> None:
     outcome = run_limited(_command(case), tmp_path)
     assert outcome.exit_code == 2
     assert outcome.seconds < 10
+
+
+def test_report_on_a_sweep_interrupted_before_its_first_point(tmp_path: Path) -> None:
+    """report and plot on a folder whose sweep kept no point: one line, exit 2."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.json").write_text(
+        '{"paths": ["run.seed"], "complete": false, "points": []}'
+    )
+    for command in (["report", "out"], ["plot", "out"]):
+        outcome = run_limited(command, tmp_path)
+        assert outcome.exit_code == 2, outcome
+        assert len(outcome.stderr.splitlines()) == 1
+        assert "no finished point" in outcome.stderr

@@ -13,6 +13,7 @@ package and the HTML report import matplotlib.
 """
 
 import sys
+import warnings
 
 import matplotlib
 
@@ -60,3 +61,5 @@ __all__ = [
 # Names in labels are the user's text: `$...$` in one must print as typed, not be parsed
 # as mathtext (which fails on `$\foo{$`). No label of ours uses mathtext.
 matplotlib.rcParams["text.parse_math"] = False
+# A control character in a name has no glyph; the label still draws, so no warning.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)

@@ -1,10 +1,11 @@
 """YAML documents read within limits, before anything expands.
 
-A scenario is parsed twice with PyYAML's C parser when it has one. The first pass walks
-the event stream, which never builds a node, and measures what the document would
-become with every alias expanded (node count and nesting depth); it also refuses
-recursive aliases, duplicate keys and keys that are not plain scalars. Only then is the
-document built, and every number in it must be finite and of a sane size. Each refusal
+A scenario is composed with PyYAML's C parser when it has one, into a graph of nodes in
+which an alias is the node it names reached again, so nothing is expanded. That graph is
+measured as the document would be with every alias expanded (node count and nesting
+depth), each node once; recursive aliases, duplicate keys and keys that are not plain
+scalars are refused. Only then is the document built, and every number in it must be
+finite and of a sane size. Each refusal
 is a `ScenarioError` naming the file, the key path where there is one, and what was
 expected.
 """
@@ -12,8 +13,6 @@ expected.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,34 +33,22 @@ MAX_INTEGER = 2**63 - 1
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
-class _Frame:
-    """An open mapping or sequence during the event scan."""
-
-    mapping: bool
-    path: str
-    anchor: str | None
-    size: int = 1
-    height: int = 1
-    keys: set[str] = field(default_factory=set)
-    key: str | None = None
-    expecting_key: bool = True
-    index: int = 0
-
-    def child_path(self) -> str:
-        if self.mapping:
-            return f"{self.path}.{self.key}" if self.path else str(self.key)
-        return f"{self.path}[{self.index}]"
-
-
 def load_yaml(text: str, *, file: str | None, path: str | None = None) -> Any:
     """The data of one YAML (or JSON) document, refused past the limits (ScenarioError).
 
-    `path` prefixes the key paths of errors (a `--set` value's own path).
+    `path` prefixes the key paths of errors (a `--set` value's own path). The numbers
+    are checked by `check_values`, once the overrides are in place.
     """
     try:
-        _scan(yaml.parse(text, Loader=_LOADER), file=file, prefix=path or "")
-        document = yaml.load(text, Loader=_LOADER)
+        loader = _LOADER(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            _measure(root, file=file, prefix=path or "")
+            document = loader.construct_document(root)
+        finally:
+            loader.dispose()
     except ScenarioError:
         raise
     except yaml.YAMLError as error:
@@ -75,99 +62,125 @@ def load_yaml(text: str, *, file: str | None, path: str | None = None) -> Any:
         raise ScenarioError(
             f"malformed YAML: a value cannot be read ({reason})", file=file, path=path
         ) from None
-    check_values(document, file=file, path=path or "")
     return document
 
 
-def _scan(events: Iterator[yaml.Event], *, file: str | None, prefix: str) -> None:
-    """Measure the document an event stream describes, aliases expanded, without building it."""
-    stack: list[_Frame] = []
-    anchors: dict[str, tuple[int, int]] = {}
-    total = 0
+def _measure(root: yaml.Node, *, file: str | None, prefix: str) -> None:
+    """Measure the document a composed node graph describes, every alias expanded, without
+    building it: an alias is the same node reached again, so each node is measured once."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    ancestors: set[int] = set()  # a depth-first walk: the nodes open are the current path
 
-    def refuse(message: str, where: str | None) -> ScenarioError:
+    def refuse(message: str, where: str) -> ScenarioError:
         return ScenarioError(message, file=file, path=where or None)
 
-    def here() -> str:
-        if not stack:
-            return prefix
-        top = stack[-1]
-        if top.mapping and top.expecting_key:
-            return top.path
-        return top.child_path()
+    def deeper(parent: str, key: Any) -> str:
+        return f"{parent}.{key}" if parent else str(key)
 
-    def add(size: int, height: int, anchor: str | None, key: str | None, new: int) -> None:
-        # `new`: the nodes not counted yet (a collection's children were counted as added).
-        nonlocal total
-        if anchor is not None:
-            anchors[anchor] = (size, height)
-        if not stack:
-            return
-        parent = stack[-1]
-        total += new
-        if total > MAX_NODES:
-            raise refuse(
-                f"the document would hold over {MAX_NODES} values with its aliases expanded",
-                here(),
-            )
-        if height + len(stack) > MAX_DEPTH:
-            raise refuse(f"nesting deeper than {MAX_DEPTH} levels (aliases expanded)", here())
-        parent.size += size
-        parent.height = max(parent.height, height + 1)
-        if parent.mapping:
-            if parent.expecting_key:
-                if key is None:
-                    raise refuse("a key must be a plain name, not a mapping or a list", here())
-                if key in parent.keys and key != "<<":
-                    where = f"{parent.path}.{key}" if parent.path else key
-                    raise refuse(f"duplicate key '{key}' (each key may appear once)", where)
-                parent.keys.add(key)
-                parent.key = key
-                parent.expecting_key = False
+    stack: list[tuple[yaml.Node, str, int, bool]] = [(root, prefix, 0, False)]
+    while stack:
+        node, where, depth, finished = stack.pop()
+        key = id(node)
+        if finished:
+            ancestors.discard(key)
+            if isinstance(node, yaml.MappingNode):
+                children = [v for _, v in node.value]
+                total = 1 + sum(1 + size[id(v)] for v in children)
             else:
-                parent.expecting_key = True
+                children = node.value
+                total = 1 + sum(size[id(c)] for c in children)
+            if total > MAX_NODES:
+                raise refuse(
+                    f"the document would hold over {MAX_NODES} values with its aliases expanded",
+                    where,
+                )
+            size[key] = total
+            height[key] = 1 + max((height[id(c)] for c in children), default=0)
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            size[key], height[key] = 1, 0
+            continue
+        if key in size:  # an alias of a node measured already
+            if depth + height[key] > MAX_DEPTH:
+                raise refuse(f"nesting deeper than {MAX_DEPTH} levels (aliases expanded)", where)
+            continue
+        if key in ancestors:
+            raise refuse(
+                "a recursive alias: it refers to itself through a node that contains it", where
+            )
+        if depth >= MAX_DEPTH:
+            raise refuse(f"nesting deeper than {MAX_DEPTH} levels", where)
+        if isinstance(node, yaml.SequenceNode) and all(
+            type(child) is yaml.ScalarNode for child in node.value
+        ):  # the bulk of a large file (samples): measured without a walk
+            size[key], height[key] = 1 + len(node.value), 1
+            continue
+        ancestors.add(key)
+        stack.append((node, where, depth, True))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            children = []
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise refuse("a key must be a plain name, not a mapping or a list", where)
+                name = key_node.value
+                if name in seen and name != "<<":
+                    raise refuse(
+                        f"duplicate key '{name}' (each key may appear once)", deeper(where, name)
+                    )
+                seen.add(name)
+                children.append((value_node, deeper(where, name), depth + 1, False))
+            stack.extend(reversed(children))
         else:
-            parent.index += 1
-
-    for event in events:
-        if isinstance(event, yaml.ScalarEvent):
-            add(1, 0, event.anchor, event.value, 1)
-        elif isinstance(event, yaml.AliasEvent):
-            if any(frame.anchor == event.anchor for frame in stack):
-                raise refuse(f"alias *{event.anchor} refers to itself", here())
-            size, height = anchors.get(event.anchor, (1, 0))
-            add(size, height, None, None, size)
-        elif isinstance(event, yaml.CollectionStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise refuse(f"nesting deeper than {MAX_DEPTH} levels", here())
-            where = here() if stack else prefix
-            stack.append(_Frame(isinstance(event, yaml.MappingStartEvent), where, event.anchor))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            frame = stack.pop()
-            add(frame.size, frame.height, frame.anchor, None, 1)
-            if not stack:
-                total = 0
+            stack.extend(
+                (child, f"{where}[{i}]", depth + 1, False)
+                for i, child in reversed(list(enumerate(node.value)))
+            )
 
 
 def check_values(value: Any, *, file: str | None, path: str = "") -> None:
-    """Refuse non-finite floats and integers past MAX_INTEGER anywhere in a document."""
-    pending: list[tuple[Any, str]] = [(value, path)]
+    """Refuse non-finite floats and integers past MAX_INTEGER anywhere in a document, and
+    documents past MAX_DEPTH or MAX_NODES (a `--set` path, a mapping given to the API)."""
+    if not isinstance(value, (dict, list, tuple)):
+        value = {path: value} if path else [value]
+        path = ""
+    pending: list[tuple[Any, str, int]] = [(value, path, 0)]
+    seen = 0
     while pending:
-        node, where = pending.pop()
-        if isinstance(node, dict):
-            for key, child in node.items():
-                pending.append((child, f"{where}.{key}" if where else str(key)))
-        elif isinstance(node, (list, tuple)):
-            pending.extend((child, f"{where}[{i}]") for i, child in enumerate(node))
-        elif isinstance(node, float) and not math.isfinite(node):
-            shown = "nan" if math.isnan(node) else ("inf" if node > 0 else "-inf")
+        node, where, depth = pending.pop()
+        if depth >= MAX_DEPTH:
             raise ScenarioError(
-                f"expected a finite number, got {shown}", file=file, path=where or None
+                f"nesting deeper than {MAX_DEPTH} levels", file=file, path=where or None
             )
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INTEGER:
-            raise ScenarioError(
-                f"number too large (expected at most {MAX_INTEGER})", file=file, path=where or None
-            )
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        seen += len(node)
+        if seen > MAX_NODES:
+            raise ScenarioError(f"the document holds over {MAX_NODES} values", file=file)
+        for key, child in items:
+            if isinstance(child, (dict, list, tuple)):
+                pending.append((child, _child_path(node, where, key), depth + 1))
+            elif isinstance(child, float) and not math.isfinite(child):
+                shown = "nan" if math.isnan(child) else ("inf" if child > 0 else "-inf")
+                raise ScenarioError(
+                    f"expected a finite number, got {shown}",
+                    file=file,
+                    path=_child_path(node, where, key) or None,
+                )
+            elif (
+                isinstance(child, int) and not isinstance(child, bool) and abs(child) > MAX_INTEGER
+            ):
+                raise ScenarioError(
+                    f"number too large (expected at most {MAX_INTEGER})",
+                    file=file,
+                    path=_child_path(node, where, key) or None,
+                )
+
+
+def _child_path(node: Any, where: str, key: Any) -> str:
+    if isinstance(node, dict):
+        return f"{where}.{key}" if where else str(key)
+    return f"{where}[{key}]"
 
 
 def read_yaml_file(path: str | Path, *, file: str) -> tuple[Any, str]:
