@@ -54,6 +54,7 @@ class OptionServer:
         "failure",
         "high",
         "index",
+        "latencies",
         "low",
         "network",
         "outage_failures",
@@ -110,6 +111,7 @@ class OptionServer:
         self.wait = 0.0
         self.waits = 0
         self.stamps = array("d")  # when each billed attempt of a measured request was sent
+        self.latencies = array("d")  # how long each successful measured attempt took
 
     def attempt(
         self, measured: Tally | None, handle: Handle | None = None
@@ -121,6 +123,7 @@ class OptionServer:
         """
         env = self.env
         provider = self.provider
+        sent = env.now
         if measured is not None:
             # Every attempt sent is billed, even one a provider that is down fails at once.
             index = self.index
@@ -191,6 +194,8 @@ class OptionServer:
             if measured is not None:
                 self.errors += 1
             return ERROR
+        if measured is not None:
+            self.latencies.append(env.now - sent)
         return OK
 
     def _take_token(self, now: float) -> bool:

@@ -110,6 +110,7 @@ def simulate(
         else np.zeros(0),
         engagements=list(portfolio.history),
         attempt_times=[np.frombuffer(s.stamps, dtype=np.float64).copy() for s in servers],
+        attempt_latencies=[np.frombuffer(s.latencies, dtype=np.float64).copy() for s in servers],
     )
 
 

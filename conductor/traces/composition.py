@@ -242,9 +242,7 @@ def _flatten(
         conflicts += _flatten(node.children[key], start, basis, steps, names)
         exits[key] = node.children[key].exits
     sinks = [key for key in order if order.out_degree(key) == 0]
-    node.exits = (
-        tuple(dict.fromkeys(s for key in sinks for s in exits[key])) if sinks else (name,)
-    )
+    node.exits = tuple(dict.fromkeys(s for key in sinks for s in exits[key])) if sinks else (name,)
     return conflicts
 
 

@@ -389,4 +389,3 @@ def _jaeger_span(check: _Checker, span: dict, path: str, services: dict[str, str
         error=error,
         peer=_peer(tags),
     )
-

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from conductor.traces.spans import CLIENT, CONSUMER, PRODUCER, SERVER, Span
 
@@ -80,7 +81,7 @@ class Request:
 class Notes:
     """Counted warnings about data that was repaired or skipped."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[dict[str, str]] = {
         "missing-parent": "traces skipped: a span names a parent that is not in the file "
         "(an incomplete trace)",
         "cycle": "traces skipped: their parent links form a cycle",

@@ -126,7 +126,9 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         f"({_FORMAT_NAMES.get(measured.format or '', 'traces')}).",
         f"{measured.spans} spans, {len(measured.requests)} requests over "
         f"{measured.window:.4g}s, read in {measured.seconds:.2f}s."
-        + (f" Rates scaled by 1/{sampled:g} (the share of requests traced)." if sampled < 1 else ""),
+        + (
+            f" Rates scaled by 1/{sampled:g} (the share of requests traced)." if sampled < 1 else ""
+        ),
         "Capacities are unlimited and costs absent: traces do not show them. Add them,",
         "and other options per component, to study load and sourcing.",
         *(f"warning: {w}" for w in measured.notes.warnings()),
@@ -175,9 +177,7 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         if failure > 0:
             option["failure"] = round(failure, 6)
         components[key] = {"options": {provider: option}}
-        operations = ", ".join(
-            f"{op or '?'} ×{n}" for op, n in component.operations.most_common(4)
-        )
+        operations = ", ".join(f"{op or '?'} ×{n}" for op, n in component.operations.most_common(4))
         what = "call time (CLIENT span)" if component.external else "own work (SERVER span "
         what += "" if component.external else "minus its calls)"
         component_lines += [
