@@ -148,7 +148,9 @@ class _Generator:
         """The CLIENT span of a call from a parent service."""
         service = call.service
         parent_service = next(s.service for s in reversed(self.spans) if s.id == parent)
-        span = Span(trace, self.new_id(), parent, parent_service, call.operation, "client", start, 0)
+        span = Span(
+            trace, self.new_id(), parent, parent_service, call.operation, "client", start, 0
+        )
         self.spans.append(span)
         if service.external:
             span.peer = service.name
@@ -162,7 +164,9 @@ class _Generator:
         return span.end, failed
 
 
-def generate(duration: float = 300.0, seed: int = 7, flows=FLOWS, epoch: float = 1.7e9) -> Generated:
+def generate(
+    duration: float = 300.0, seed: int = 7, flows=FLOWS, epoch: float = 1.7e9
+) -> Generated:
     """Requests of every flow arriving as Poisson streams over `duration` seconds."""
     generator = _Generator(seed)
     generated = Generated()
@@ -196,7 +200,9 @@ def to_otlp(spans: list[Span]) -> dict:
     """An OTLP/JSON ExportTraceServiceRequest, one resourceSpans per service."""
     by_service: dict[str, list[dict]] = {}
     for span in spans:
-        attributes = [{"key": "peer.service", "value": {"stringValue": span.peer}}] if span.peer else []
+        attributes = (
+            [{"key": "peer.service", "value": {"stringValue": span.peer}}] if span.peer else []
+        )
         by_service.setdefault(span.service, []).append(
             {
                 "traceId": _hex(span.trace, 32),
@@ -246,7 +252,11 @@ def to_jaeger(spans: list[Span]) -> dict:
                     "spanID": _hex(span.id, 16),
                     "operationName": span.name,
                     "references": [
-                        {"refType": "CHILD_OF", "traceID": _hex(trace, 32), "spanID": _hex(span.parent, 16)}
+                        {
+                            "refType": "CHILD_OF",
+                            "traceID": _hex(trace, 32),
+                            "spanID": _hex(span.parent, 16),
+                        }
                     ]
                     if span.parent
                     else [],

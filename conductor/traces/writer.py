@@ -125,7 +125,7 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         f"Imported by conductor {__version__} from {source} "
         f"({_FORMAT_NAMES.get(measured.format or '', 'traces')}).",
         f"{measured.spans} spans, {len(measured.requests)} requests over "
-        f"{measured.window:.4g}s, read in {measured.seconds:.2f}s."
+        f"{measured.window:.4g}s."
         + (
             f" Rates scaled by 1/{sampled:g} (the share of requests traced)." if sampled < 1 else ""
         ),
