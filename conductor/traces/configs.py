@@ -714,7 +714,16 @@ def import_configs(files: Iterable[str | Path], scenario: str | Path | None = No
         reader = Reader(str(path))
         documents = _documents(path)
         for index, document in enumerate(documents):
-            kinds.append(_read(reader, document, f"[{index}]" if len(documents) > 1 else ""))
+            where = f"[{index}]" if len(documents) > 1 else ""
+            try:
+                kinds.append(_read(reader, document, where))
+            except (AttributeError, TypeError, KeyError):
+                # A list or a plain value where the format has a mapping (or the reverse).
+                raise TraceError(
+                    "unexpected structure: a value where the format expects a mapping or a list",
+                    file=str(path),
+                    path=where or None,
+                ) from None
         name = slug(path.stem)
         while name in strategies or (loaded is not None and name in loaded.strategies):
             name += "-imported"
