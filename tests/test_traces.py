@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -264,3 +265,13 @@ def test_clock_skew_is_moved_inside_the_parent_and_counted(tmp_path, shop):
     assert f"{skewed} SERVER spans outside their CLIENT parent" in " ".join(imported.warnings)
     trips = imported.measured.components["cart"].round_trip
     assert min(trips) >= 0 and max(trips) < 0.01
+
+
+def test_the_sample_trace_file_imports_into_a_valid_scenario(tmp_path):
+    sample = Path(__file__).resolve().parents[1] / "scenarios" / "traces" / "shop-otel.json"
+    target = tmp_path / "shop.yaml"
+    done = CliRunner().invoke(main, ["import", "otel", str(sample), "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    checked = CliRunner().invoke(main, ["check", str(target)])
+    assert checked.exit_code == 0 and "warning" not in checked.output, checked.output
+    assert set(load_scenario(target).flows) == {"frontend-get-checkout", "frontend-get-product"}

@@ -3,8 +3,10 @@
 The lognormal is pinned by the measured median and p99 (the figures an architect reads
 off a dashboard), so those two always match. It is kept when it also fits the rest of
 the measurements: the Kolmogorov–Smirnov distance between the measured and the fitted
-CDF is at most `MAX_KS` (0.05, an effect size rather than a p-value, since with
-thousands of spans a test would reject every real system), and the fitted p90 and mean
+CDF is at most `MAX_KS` (0.05: an effect size, since with thousands of spans a test
+at a fixed significance would reject every real system), or at most the test's 5 %
+critical value 1.36/√n where fewer samples make that larger (so that a hundred calls of
+a true lognormal are not turned into samples by chance), and the fitted p90 and mean
 are within `MAX_RELATIVE` (10 %) of the measured ones. Otherwise the times are kept as
 an empirical distribution of at most `QUANTILES` evenly spaced quantiles, which
 bootstraps from what was measured. Times that barely vary become a constant.
@@ -82,7 +84,7 @@ def fit_times(values: list[float] | np.ndarray) -> Fit:
             abs(fitted.ppf(0.9) / p90 - 1) <= MAX_RELATIVE
             and abs(fitted.mean() / mean - 1) <= MAX_RELATIVE
         )
-        if ks <= MAX_KS and close:
+        if ks <= max(MAX_KS, 1.36 / math.sqrt(samples.size)) and close:
             spec = {"dist": "lognormal", "median": milliseconds(median), "p99": milliseconds(p99)}
             return fit(spec, "lognormal", ks)
     if samples.size > QUANTILES:

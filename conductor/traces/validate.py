@@ -91,6 +91,26 @@ class Validation:
             "warnings": self.warnings,
         }
 
+    def to_frame(self):
+        """One row per flow or component and percentile: measured, simulated, error
+        (needs pandas)."""
+        import pandas as pd
+
+        rows = [
+            {
+                "kind": kind.removesuffix("s"),
+                "name": name,
+                "percentile": level,
+                "measured_s": row["measured"][level],
+                "simulated_s": row["simulated"][level],
+                "relative_error": row["relative_error"][level],
+            }
+            for kind in ("flows", "components")
+            for name, row in getattr(self, kind).items()
+            for level in LEVELS
+        ]
+        return pd.DataFrame(rows)
+
     def to_json(self) -> str:
         """`to_dict` as indented JSON."""
         return json.dumps(self.to_dict(), indent=2)
