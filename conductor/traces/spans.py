@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,16 +80,17 @@ def read_spans(
     text = _read_text(Path(path), file)
     if not text.strip():
         raise TraceError("the file is empty: expected OTLP/JSON or Jaeger JSON traces", file=file)
-    try:
-        documents: Iterator[tuple[Any, str]] = iter([(json.loads(text), "")])
-    except json.JSONDecodeError as error:
-        if error.msg != "Extra data":
-            raise _json_error(error, text, file) from None
-        documents = _json_lines(text, file)
-    del text
     seen: str | None = None
-    for document, where in documents:
-        kind = _format_of(document, file, where)
+    position = 0
+    while True:
+        position = _space(text, position)
+        if position >= len(text):
+            return
+        # A second document in the file: JSON Lines, named by line.
+        where = f"line {text.count(chr(10), 0, position) + 1}" if position else ""
+        document = _Document(text, position, file, where)
+        shallow = document.open()
+        kind = _format_of(shallow, file, where)
         if seen is not None and kind != seen:
             raise TraceError(
                 f"mixes {_NAMES[seen]} and {_NAMES[kind]} documents: one format per file",
@@ -104,7 +106,125 @@ def read_spans(
                 file=file,
                 path=where or None,
             )
-        yield from (_otlp_spans if kind == "otel" else _jaeger_spans)(document, file, where)
+        yield from (_otlp_spans if kind == "otel" else _jaeger_spans)(shallow, file, where)
+        position = document.finish()
+
+
+_BIG = ("resourceSpans", "data")
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _space(text: str, position: int) -> int:
+    return _SPACE.match(text, position).end()
+
+
+class _Lazy:
+    """The elements of a document's big array, decoded one at a time as they are asked for."""
+
+    __slots__ = ("elements",)
+
+    def __init__(self, elements: Iterator[Any]):
+        self.elements = elements
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.elements
+
+
+class _Document:
+    """One top-level JSON object read member by member, and its array of resource spans
+    (or traces) element by element, so that a large file is never parsed whole."""
+
+    def __init__(self, text: str, position: int, file: str, where: str):
+        self.text = text
+        self.position = position
+        self.file = file
+        self.where = where
+        self.members: dict[str, Any] = {}
+        self.count = 0
+        self.closed = False
+        self.drained = True
+
+    def _fail(self, error: json.JSONDecodeError | None = None, expected: str = "") -> TraceError:
+        if error is None:
+            at = min(self.position, len(self.text))
+            error = json.JSONDecodeError(f"Expecting {expected}", self.text, at)
+        return _json_error(error, self.text, self.file)
+
+    def _decode(self) -> Any:
+        try:
+            value, self.position = _DECODER.raw_decode(self.text, self.position)
+        except json.JSONDecodeError as error:
+            raise self._fail(error) from None
+        return value
+
+    def _expect(self, character: str) -> None:
+        self.position = _space(self.text, self.position)
+        if self.text[self.position : self.position + 1] != character:
+            raise self._fail(expected=f"'{character}'")
+        self.position = _space(self.text, self.position + 1)
+
+    def _member(self) -> str | None:
+        """Read up to the next member's value; None at the object's end."""
+        self.position = _space(self.text, self.position)
+        if self.text[self.position : self.position + 1] == "}":
+            self.position += 1
+            self.closed = True
+            return None
+        if self.count:
+            self._expect(",")
+        key = self._decode()
+        if not isinstance(key, str):
+            raise self._fail(expected="a property name")
+        self._expect(":")
+        self.count += 1
+        return key
+
+    def open(self) -> dict[str, Any]:
+        """The members up to the big array, that array as a lazy iterable."""
+        if self.text[self.position] != "{":
+            value = self._decode()  # not an object: let the format check say so
+            self.closed = True
+            return value
+        self.position += 1
+        while (key := self._member()) is not None:
+            if key in _BIG and self.text[self.position : self.position + 1] == "[":
+                self.position += 1
+                self.drained = False
+                self.members[key] = _Lazy(self._elements(key))
+                return self.members
+            self.members[key] = self._decode()
+        return self.members
+
+    def _elements(self, key: str) -> Iterator[Any]:
+        first = True
+        while True:
+            self.position = _space(self.text, self.position)
+            if self.text[self.position : self.position + 1] == "]":
+                self.position += 1
+                break
+            if not first:
+                self._expect(",")
+            first = False
+            yield self._decode()
+        self.drained = True
+
+    def finish(self) -> int:
+        """Read the members after the big array; return where the document ends."""
+        if not self.drained:
+            for _ in self.members[next(k for k in _BIG if k in self.members)]:
+                pass
+        while not self.closed and (key := self._member()) is not None:
+            if key in _BIG:
+                other = next(k for k in _BIG if k in self.members)
+                raise TraceError(
+                    f"mixes OTLP/JSON (resourceSpans) and Jaeger JSON (data): one format per "
+                    f"file ({key} after {other})",
+                    file=self.file,
+                    path=self.where or None,
+                )
+            self.members[key] = self._decode()
+        return self.position
 
 
 _NAMES = {"otel": "OTLP/JSON", "jaeger": "Jaeger JSON"}
@@ -137,27 +257,6 @@ def _json_error(error: json.JSONDecodeError, text: str, file: str) -> TraceError
     return TraceError(
         f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}", file=file
     )
-
-
-def _json_lines(text: str, file: str) -> Iterator[tuple[Any, str]]:
-    """One document per non-blank line (the Collector's file exporter)."""
-    start = 0
-    number = 0
-    while start < len(text):
-        stop = text.find("\n", start)
-        stop = len(text) if stop < 0 else stop
-        line = text[start:stop]
-        start = stop + 1
-        number += 1
-        if not line.strip():
-            continue
-        try:
-            document = json.loads(line)
-        except json.JSONDecodeError as error:
-            last = start >= len(text) and not text.endswith("\n")
-            reason = "ends early (a truncated file?)" if last else f"is not JSON: {error.msg}"
-            raise TraceError(f"line {number} {reason}", file=file) from None
-        yield document, f"line {number}"
 
 
 def _format_of(document: Any, file: str, where: str) -> str:
@@ -198,8 +297,10 @@ class _Checker:
         where = f"{self.prefix}: {path}" if self.prefix else path
         return TraceError(message, file=self.file, path=where)
 
-    def items(self, node: dict, key: str, path: str, required: bool = True) -> list:
+    def items(self, node: dict, key: str, path: str, required: bool = True) -> Any:
         value = node.get(key)
+        if isinstance(value, _Lazy):
+            return value
         if value is None:
             if required:
                 raise self.fail(f"{path}.{key}" if path else key, "missing required key")
