@@ -275,3 +275,27 @@ def test_the_sample_trace_file_imports_into_a_valid_scenario(tmp_path):
     checked = CliRunner().invoke(main, ["check", str(target)])
     assert checked.exit_code == 0 and "warning" not in checked.output, checked.output
     assert set(load_scenario(target).flows) == {"frontend-get-checkout", "frontend-get-product"}
+
+
+def test_sampled_traces_scale_the_rates(shop):
+    full, tenth = import_traces(shop["otel"]), import_traces(shop["otel"], sampled=0.1)
+    for flow, spec in full.document["flows"].items():
+        rate = float(spec["arrivals"]["rate"].removesuffix("/s"))
+        scaled = float(tenth.document["flows"][flow]["arrivals"]["rate"].removesuffix("/s"))
+        assert scaled == pytest.approx(10 * rate, rel=1e-4)
+
+
+def test_names_from_traces_cannot_write_scenario_keys(tmp_path, shop):
+    spans = [tracegen.Span(**vars(s)) for s in _small(shop["generated"].spans)]
+    for span in spans:
+        if span.service == "cart":
+            span.service = "cart\nevents: [{at: 1s}]"
+            span.name = "GET\n/cart\u2028strategies: {}"
+    path = tracegen.write(tmp_path / "hostile.json", tracegen.to_otlp(spans))
+    target = tmp_path / "hostile.yaml"
+    done = CliRunner().invoke(main, ["import", "otel", str(path), "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    scenario = load_scenario(target)
+    assert not scenario.events
+    assert "cart-events-at-1s" in scenario.components
+    assert "as-measured" in scenario.strategies

@@ -165,8 +165,11 @@ def validate(
         real = np.asarray(shape.latencies)
         samples[flow.name] = (real, simulated)
         rows = {"measured": percentiles(real), "simulated": percentiles(simulated)}
+        simulated_flow = figures["flows"][flow.name]
         rows["measured"]["rate_per_s"] = shape.rate
-        rows["simulated"]["rate_per_s"] = figures["flows"][flow.name]["throughput_rps"]["mean"]
+        rows["simulated"]["rate_per_s"] = simulated_flow["throughput_rps"]["mean"]
+        rows["measured"]["success_rate"] = shape.succeeded / shape.requests
+        rows["simulated"]["success_rate"] = simulated_flow["success_rate"]["mean"]
         rows["relative_error"] = relative(
             rows["simulated"], rows["measured"], (*LEVELS, "rate_per_s")
         )

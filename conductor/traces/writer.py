@@ -12,6 +12,7 @@ it. The run's horizon holds the measured window, and at least `MIN_REQUESTS` req
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,7 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
     fits: dict[str, Fit] = {}
     total_rate = sum(flow.rate for flow in measured.flows) / sampled
     horizon = math.ceil(max(measured.window, MIN_REQUESTS / total_rate if total_rate else 60))
-    source = Path(measured.file).name
+    source = _escape(Path(measured.file).name)
     header = [
         f"Imported by conductor {__version__} from {source} "
         f"({_FORMAT_NAMES.get(measured.format or '', 'traces')}).",
@@ -177,7 +178,9 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         if failure > 0:
             option["failure"] = round(failure, 6)
         components[key] = {"options": {provider: option}}
-        operations = ", ".join(f"{op or '?'} ×{n}" for op, n in component.operations.most_common(4))
+        operations = ", ".join(
+            f"{_escape(op) or '?'} ×{n}" for op, n in component.operations.most_common(4)
+        )
         what = "call time (CLIENT span)" if component.external else "own work (SERVER span "
         what += "" if component.external else "minus its calls)"
         component_lines += [
@@ -245,6 +248,12 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         _dump({"strategies": document["strategies"]}),
     ]
     return Imported(document, "\n".join(lines) + "\n", measured, fits)
+
+
+def _escape(text: str) -> str:
+    """Text for a comment line: control characters (a newline would end the comment and
+    let trace data write scenario keys) shown as escapes."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _dump(mapping: dict[str, Any], indent: int = 0) -> str:
