@@ -523,15 +523,25 @@ def _import_traces(format: str):
         show_default=True,
         help="Share of requests the traces hold (head sampling): rates are scaled by 1/S.",
     )
-    def command(traces, output, name, sampled):
+    @click.option(
+        "--arrivals",
+        type=click.Choice(["poisson", "trace"]),
+        default="poisson",
+        show_default=True,
+        help="Poisson at the measured rates, or the measured arrival times replayed "
+        "(CSV files written beside the scenario).",
+    )
+    def command(traces, output, name, sampled, arrivals):
         from conductor.metrics.results import atomic_write
         from conductor.traces.writer import import_traces
 
-        imported = import_traces(traces, format, name=name, sampled=sampled)
+        imported = import_traces(traces, format, name=name, sampled=sampled, arrivals=arrivals)
         for warning in imported.warnings:
             click.echo(f"conductor: warning: {warning}", err=True)
         target = Path(output)
         target.parent.mkdir(parents=True, exist_ok=True)
+        for file, text in imported.files.items():
+            atomic_write(target.parent / file, text)
         atomic_write(target, imported.text)
         measured = imported.measured
         click.echo(

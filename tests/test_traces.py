@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conductor.cli import main
+from conductor.errors import TraceError
 from conductor.experiments.run import load_scenario
 from conductor.traces.writer import import_traces, measure
 from tests import tracegen
@@ -299,3 +300,23 @@ def test_names_from_traces_cannot_write_scenario_keys(tmp_path, shop):
     assert not scenario.events
     assert "cart-events-at-1s" in scenario.components
     assert "as-measured" in scenario.strategies
+
+
+def test_trace_arrivals_replay_the_measured_times(shop, tmp_path):
+    target = tmp_path / "replayed.yaml"
+    done = CliRunner().invoke(
+        main, ["import", "otel", str(shop["otel"]), "-o", str(target), "--arrivals", "trace"]
+    )
+    assert done.exit_code == 0, done.output
+    scenario = load_scenario(target)
+    generated = shop["generated"]
+    for flow, name in (("frontend-get-checkout", "frontend GET /checkout"),):
+        arrivals = scenario.flows[flow].arrivals
+        assert arrivals.process == "trace"
+        assert len(arrivals.times) == len(generated.arrivals[name])
+        first = min(min(times) for times in generated.arrivals.values())
+        expected = [t - first for t in generated.arrivals[name]]
+        assert arrivals.times == pytest.approx(expected, abs=1e-6)
+    assert scenario.run.horizon > max(max(f.arrivals.times) for f in scenario.flows.values())
+    with pytest.raises(TraceError, match="sampled"):
+        import_traces(shop["otel"], arrivals="trace", sampled=0.5)

@@ -76,6 +76,7 @@ class FlowShape:
     rate: float
     steps: list[StepShape]
     latencies: list[float]  # end-to-end seconds of the successful requests
+    arrivals: list[float] = field(default_factory=list)  # seconds since the first request
     conflicts: int = 0
 
 
@@ -137,7 +138,9 @@ def flows_of(requests: list[Request]) -> list[FlowShape]:
         names.add(name)
         # N arrivals span N-1 gaps: (N-1)/T estimates the rate of the whole stream.
         rate = (total - 1) / window * len(members) / total if window > 0 else 0.0
-        shapes.append(_flow_shape(name, operation, members, rate))
+        shape = _flow_shape(name, operation, members, rate)
+        shape.arrivals = [(r.arrival - requests[0].arrival) * NS for r in members]
+        shapes.append(shape)
     return shapes
 
 

@@ -93,6 +93,7 @@ class Imported:
     text: str
     measured: Measured
     fits: dict[str, Fit] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # data files to write beside it
 
     @property
     def warnings(self) -> list[str]:
@@ -101,26 +102,42 @@ class Imported:
 
 
 def import_traces(
-    path: str | Path, format: str | None = None, *, name: str | None = None, sampled: float = 1.0
+    path: str | Path,
+    format: str | None = None,
+    *,
+    name: str | None = None,
+    sampled: float = 1.0,
+    arrivals: str = "poisson",
 ) -> Imported:
-    """A scenario modelled on a trace file; `sampled` is the share of requests traced."""
+    """A scenario modelled on a trace file; `sampled` is the share of requests traced;
+    `arrivals` is `poisson` (at the measured rates) or `trace` (the measured arrival
+    times replayed, from files listed in `Imported.files` to write beside the scenario)."""
     if not 0 < sampled <= 1:
         raise TraceError(f"--sampled must be in (0, 1], got {sampled!r}")
+    if arrivals not in ("poisson", "trace"):
+        raise TraceError(f"--arrivals must be poisson or trace, got {arrivals!r}")
+    if arrivals == "trace" and sampled < 1:
+        raise TraceError(
+            "--sampled scales Poisson rates; replayed arrivals hold only the traced requests"
+        )
     measured = measure(path, format)
     name = name or slug(Path(path).stem)
-    return _scenario(measured, name, sampled)
+    return _scenario(measured, name, sampled, arrivals)
 
 
 def _provider_of(component: ComponentSeen) -> str:
     return slug(component.name) if component.external else f"{slug(component.name)}-team"
 
 
-def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
+def _scenario(measured: Measured, name: str, sampled: float, arrivals: str) -> Imported:
     lines: list[str] = []
     document: dict[str, Any] = {}
     fits: dict[str, Fit] = {}
     total_rate = sum(flow.rate for flow in measured.flows) / sampled
     horizon = math.ceil(max(measured.window, MIN_REQUESTS / total_rate if total_rate else 60))
+    if arrivals == "trace":
+        horizon = math.floor(measured.window) + 1  # every replayed arrival, none invented
+    files: dict[str, str] = {}
     source = _escape(Path(measured.file).name)
     header = [
         f"Imported by conductor {__version__} from {source} "
@@ -146,8 +163,9 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         ).rstrip("\n")
     )
     lines.append(
-        f"# horizon: the measured window ({measured.window:.4g}s), at least "
-        f"{MIN_REQUESTS} requests; no warm-up: nothing queues without capacities"
+        f"# horizon: the measured window ({measured.window:.4g}s)"
+        + (f", at least {MIN_REQUESTS} requests" if arrivals == "poisson" else "")
+        + "; no warm-up: nothing queues without capacities"
     )
     lines.append(_dump({"run": document["run"]}))
 
@@ -220,9 +238,16 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
                 f"calls per request: {repeats}",
                 _dump({step.name: entry}, 6),
             ]
+        process: dict[str, Any] = {"process": "poisson", "rate": f"{rate:.6g}/s"}
+        if arrivals == "trace":
+            file = f"{slug(name)}.{flow.name}.arrivals.csv"
+            files[file] = f"# {flow.name}: arrival times, seconds from the first request\n" + (
+                "".join(f"{t:.6f}\n" for t in flow.arrivals)
+            )
+            process = {"process": "trace", "file": file}
         flows[flow.name] = {
             "description": f"root operation {flow.operation!r}",
-            "arrivals": {"process": "poisson", "rate": f"{rate:.6g}/s"},
+            "arrivals": process,
             "steps": steps,
         }
         flow_lines += [
@@ -247,7 +272,7 @@ def _scenario(measured: Measured, name: str, sampled: float) -> Imported:
         "# as-measured: every component served by the provider the traces show serving it",
         _dump({"strategies": document["strategies"]}),
     ]
-    return Imported(document, "\n".join(lines) + "\n", measured, fits)
+    return Imported(document, "\n".join(lines) + "\n", measured, fits, files)
 
 
 def _escape(text: str) -> str:
