@@ -249,3 +249,37 @@ def test_bad_configs_are_refused_in_one_line(tmp_path, text, expected):
     assert done.exit_code == 2, done.output
     lines = done.output.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and str(config) in lines[0], done.output
+
+
+def test_istio_route_weights_become_a_weighted_split(shop, tmp_path):
+    scenario = load_scenario(shop["scenario"])
+    document = json.loads(json.dumps(scenario.document))
+    document["providers"]["payments-team"] = {"kind": "internal"}
+    document["components"]["payco"]["options"]["payments-team"] = {"service_time": "40ms"}
+    both = tmp_path / "both.yaml"
+    import yaml
+
+    both.write_text(yaml.safe_dump(document, sort_keys=False))
+    config = tmp_path / "canary.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            apiVersion: networking.istio.io/v1beta1
+            kind: VirtualService
+            metadata: {name: payco}
+            spec:
+              hosts: [payco]
+              http:
+                - route:
+                    - {destination: {host: payco, subset: payco}, weight: 80}
+                    - {destination: {host: payco, subset: payments-team}, weight: 20}
+            """
+        )
+    )
+    imported = import_configs([config], scenario=both)
+    strategy = imported.strategies["canary"]
+    assert strategy["policy"] == "weighted" and strategy["components"] == ["payco"]
+    assert strategy["weights"] == {"payco": 80, "payments-team": 20}
+    result = compare(load_scenario(imported.document), ["canary"], replications=2, workers=1)
+    shares = result.to_dict()["strategies"]["canary"]["components"]["payco"]["by_option"]
+    assert shares["payments-team"]["share"]["mean"] == pytest.approx(0.2, abs=0.04)
