@@ -9,8 +9,9 @@ as its query API and UI export it: `data[].spans[]` with `references`, `processe
 times in microseconds, the kind in the tag `span.kind` and errors in the tag `error`
 (or `otel.status_code`).
 
-The file is parsed once; each span becomes a `Span` of plain fields at once, and a
-JSON Lines file is read a line at a time, so nothing holds two copies of a large file.
+The file is read as text once and parsed a resource (or a trace) at a time
+(`conductor.traces.stream`); each span becomes a `Span` of plain fields at once, so
+nothing holds a large file parsed whole.
 The structure is checked as it is read (the OTLP protobuf's JSON mapping would read
 the hex ids as base64, so its generated parser does not fit OTLP/JSON): a wrong type or
 a missing field is one `TraceError` naming the file and the key path.
@@ -18,15 +19,14 @@ a missing field is one `TraceError` naming the file and the key path.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from conductor.errors import TraceError
+from conductor.traces.stream import JsonDocument, Lazy, skip_space
 
 INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER = 1, 2, 3, 4, 5
 _OTLP_KINDS = {
@@ -83,12 +83,12 @@ def read_spans(
     seen: str | None = None
     position = 0
     while True:
-        position = _space(text, position)
+        position = skip_space(text, position)
         if position >= len(text):
             return
         # A second document in the file: JSON Lines, named by line.
         where = f"line {text.count(chr(10), 0, position) + 1}" if position else ""
-        document = _Document(text, position, file, where)
+        document = JsonDocument(text, position, file, where)
         shallow = document.open()
         kind = _format_of(shallow, file, where)
         if seen is not None and kind != seen:
@@ -108,123 +108,6 @@ def read_spans(
             )
         yield from (_otlp_spans if kind == "otel" else _jaeger_spans)(shallow, file, where)
         position = document.finish()
-
-
-_BIG = ("resourceSpans", "data")
-_DECODER = json.JSONDecoder()
-_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def _space(text: str, position: int) -> int:
-    return _SPACE.match(text, position).end()
-
-
-class _Lazy:
-    """The elements of a document's big array, decoded one at a time as they are asked for."""
-
-    __slots__ = ("elements",)
-
-    def __init__(self, elements: Iterator[Any]):
-        self.elements = elements
-
-    def __iter__(self) -> Iterator[Any]:
-        return self.elements
-
-
-class _Document:
-    """One top-level JSON object read member by member, and its array of resource spans
-    (or traces) element by element, so that a large file is never parsed whole."""
-
-    def __init__(self, text: str, position: int, file: str, where: str):
-        self.text = text
-        self.position = position
-        self.file = file
-        self.where = where
-        self.members: dict[str, Any] = {}
-        self.count = 0
-        self.closed = False
-        self.drained = True
-
-    def _fail(self, error: json.JSONDecodeError | None = None, expected: str = "") -> TraceError:
-        if error is None:
-            at = min(self.position, len(self.text))
-            error = json.JSONDecodeError(f"Expecting {expected}", self.text, at)
-        return _json_error(error, self.text, self.file)
-
-    def _decode(self) -> Any:
-        try:
-            value, self.position = _DECODER.raw_decode(self.text, self.position)
-        except json.JSONDecodeError as error:
-            raise self._fail(error) from None
-        return value
-
-    def _expect(self, character: str) -> None:
-        self.position = _space(self.text, self.position)
-        if self.text[self.position : self.position + 1] != character:
-            raise self._fail(expected=f"'{character}'")
-        self.position = _space(self.text, self.position + 1)
-
-    def _member(self) -> str | None:
-        """Read up to the next member's value; None at the object's end."""
-        self.position = _space(self.text, self.position)
-        if self.text[self.position : self.position + 1] == "}":
-            self.position += 1
-            self.closed = True
-            return None
-        if self.count:
-            self._expect(",")
-        key = self._decode()
-        if not isinstance(key, str):
-            raise self._fail(expected="a property name")
-        self._expect(":")
-        self.count += 1
-        return key
-
-    def open(self) -> dict[str, Any]:
-        """The members up to the big array, that array as a lazy iterable."""
-        if self.text[self.position] != "{":
-            value = self._decode()  # not an object: let the format check say so
-            self.closed = True
-            return value
-        self.position += 1
-        while (key := self._member()) is not None:
-            if key in _BIG and self.text[self.position : self.position + 1] == "[":
-                self.position += 1
-                self.drained = False
-                self.members[key] = _Lazy(self._elements(key))
-                return self.members
-            self.members[key] = self._decode()
-        return self.members
-
-    def _elements(self, key: str) -> Iterator[Any]:
-        first = True
-        while True:
-            self.position = _space(self.text, self.position)
-            if self.text[self.position : self.position + 1] == "]":
-                self.position += 1
-                break
-            if not first:
-                self._expect(",")
-            first = False
-            yield self._decode()
-        self.drained = True
-
-    def finish(self) -> int:
-        """Read the members after the big array; return where the document ends."""
-        if not self.drained:
-            for _ in self.members[next(k for k in _BIG if k in self.members)]:
-                pass
-        while not self.closed and (key := self._member()) is not None:
-            if key in _BIG:
-                other = next(k for k in _BIG if k in self.members)
-                raise TraceError(
-                    f"mixes OTLP/JSON (resourceSpans) and Jaeger JSON (data): one format per "
-                    f"file ({key} after {other})",
-                    file=self.file,
-                    path=self.where or None,
-                )
-            self.members[key] = self._decode()
-        return self.position
 
 
 _NAMES = {"otel": "OTLP/JSON", "jaeger": "Jaeger JSON"}
@@ -247,16 +130,6 @@ def _read_text(path: Path, file: str) -> str:
         raise TraceError("not UTF-8 text: expected a JSON trace file", file=file) from None
     except OSError as error:
         raise TraceError(f"cannot read file: {error.strerror or error}", file=file) from None
-
-
-def _json_error(error: json.JSONDecodeError, text: str, file: str) -> TraceError:
-    if error.pos >= len(text.rstrip()) - 1:
-        return TraceError(
-            f"the JSON ends early at line {error.lineno} (a truncated file?)", file=file
-        )
-    return TraceError(
-        f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}", file=file
-    )
 
 
 def _format_of(document: Any, file: str, where: str) -> str:
@@ -299,7 +172,7 @@ class _Checker:
 
     def items(self, node: dict, key: str, path: str, required: bool = True) -> Any:
         value = node.get(key)
-        if isinstance(value, _Lazy):
+        if isinstance(value, Lazy):
             return value
         if value is None:
             if required:
