@@ -320,3 +320,11 @@ def test_trace_arrivals_replay_the_measured_times(shop, tmp_path):
     assert scenario.run.horizon > max(max(f.arrivals.times) for f in scenario.flows.values())
     with pytest.raises(TraceError, match="sampled"):
         import_traces(shop["otel"], arrivals="trace", sampled=0.5)
+
+
+def test_validate_against_unrelated_traces_is_refused(shop):
+    done = CliRunner().invoke(
+        main, ["validate", "scenarios/tail-at-scale.yaml", "--against", str(shop["otel"]), "-q"]
+    )
+    assert done.exit_code == 2, done.output
+    assert "names differ" in done.output and len(done.output.strip().splitlines()) == 1

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from conductor.errors import ConductorError
 from conductor.experiments.run import load_scenario, plan_of, run, strategy_name
 from conductor.metrics.results import atomic_write
 from conductor.scenario.model import Scenario
@@ -139,6 +140,14 @@ def validate(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     measured = measure(against)
+    traced = {flow.name for flow in measured.flows} | {slug(c) for c in measured.components}
+    if not traced & (set(scenario.flows) | set(scenario.components)):
+        raise ConductorError(
+            f"no flow or component of {scenario.file} is in {against}: names differ "
+            f"(scenario flows: {', '.join(scenario.flows)}; traced: "
+            f"{', '.join(f.name for f in measured.flows)}); import the traces to get matching "
+            "names"
+        )
     if strategy is None and "as-measured" in scenario.strategies:
         strategy = "as-measured"
     name = strategy_name(scenario, strategy)
