@@ -22,6 +22,8 @@ from conductor.experiments.run import load_scenario
 from conductor.traces.writer import import_traces, measure
 from tests import tracegen
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
@@ -269,7 +271,7 @@ def test_clock_skew_is_moved_inside_the_parent_and_counted(tmp_path, shop):
 
 
 def test_the_sample_trace_file_imports_into_a_valid_scenario(tmp_path):
-    sample = Path(__file__).resolve().parents[1] / "scenarios" / "traces" / "shop-otel.json"
+    sample = ROOT / "scenarios" / "traces" / "shop-otel.json"
     target = tmp_path / "shop.yaml"
     done = CliRunner().invoke(main, ["import", "otel", str(sample), "-o", str(target)])
     assert done.exit_code == 0, done.output
@@ -324,7 +326,42 @@ def test_trace_arrivals_replay_the_measured_times(shop, tmp_path):
 
 def test_validate_against_unrelated_traces_is_refused(shop):
     done = CliRunner().invoke(
-        main, ["validate", "scenarios/tail-at-scale.yaml", "--against", str(shop["otel"]), "-q"]
+        main,
+        [
+            "validate",
+            str(ROOT / "scenarios" / "tail-at-scale.yaml"),
+            "--against",
+            str(shop["otel"]),
+            "-q",
+        ],
     )
     assert done.exit_code == 2, done.output
     assert "names differ" in done.output and len(done.output.strip().splitlines()) == 1
+
+
+def test_parallel_calls_to_one_service_are_lanes_and_orderings_are_reduced(tmp_path):
+    shard = tracegen.Service("shard", tracegen.Times(0.010, 0.030), tracegen.NETWORK)
+    rank = tracegen.Service("rank", tracegen.Times(0.004, 0.010), tracegen.NETWORK)
+    logly = tracegen.Service("logly", tracegen.Times(0.002, 0.006), external=True)
+    api = tracegen.Service("api", tracegen.Times(0.001, 0.003))
+    search = tracegen.Call(
+        api,
+        "GET /search",
+        then=(
+            (tracegen.Call(shard, "GET /q"), tracegen.Call(shard, "GET /q")),
+            (tracegen.Call(rank, "POST /rank"),),
+            (tracegen.Call(logly, "POST /log", probability=0.5),),
+        ),
+    )
+    generated = tracegen.generate(duration=60.0, seed=4, flows=((search, 10.0),))
+    path = tracegen.write(tmp_path / "search.json", tracegen.to_jaeger(generated.spans))
+    steps = load_scenario(import_traces(path).document).flows["api-get-search"].steps
+    assert {name: sorted(step.after) for name, step in steps.items()} == {
+        "api": [],
+        "shard": ["api"],
+        "shard-2": ["api"],  # the second of two overlapping calls: a lane of its own
+        "rank": ["shard", "shard-2"],
+        "logly": ["rank"],  # after rank only: rank already comes after the shards
+    }
+    assert steps["shard-2"].component == "shard"
+    assert steps["logly"].probability == pytest.approx(0.5, abs=0.07)
