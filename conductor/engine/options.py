@@ -111,7 +111,9 @@ class OptionServer:
         self.wait = 0.0
         self.waits = 0
         self.stamps = array("d")  # when each billed attempt of a measured request was sent
-        self.latencies = array("d")  # how long each successful measured attempt took
+        # How long each successful measured attempt took, kept only when asked (validation
+        # reads it; every other run would pay for an append per attempt).
+        self.latencies: array | None = None
 
     def attempt(
         self, measured: Tally | None, handle: Handle | None = None
@@ -194,7 +196,7 @@ class OptionServer:
             if measured is not None:
                 self.errors += 1
             return ERROR
-        if measured is not None:
+        if measured is not None and self.latencies is not None:
             self.latencies.append(env.now - sent)
         return OK
 
@@ -216,8 +218,14 @@ def option_servers(
     providers: list[ProviderState],
     streams: Streams,
     window: tuple[float, float],
+    latencies: bool = False,
 ) -> list[OptionServer]:
-    """A server per option of the plan."""
-    return [
+    """A server per option of the plan; with `latencies`, each records how long its
+    successful measured attempts took."""
+    servers = [
         OptionServer(env, o, providers[o.provider], streams, window, o.name) for o in plan.options
     ]
+    if latencies:
+        for server in servers:
+            server.latencies = array("d")
+    return servers
