@@ -365,3 +365,56 @@ def test_parallel_calls_to_one_service_are_lanes_and_orderings_are_reduced(tmp_p
     }
     assert steps["shard-2"].component == "shard"
     assert steps["logly"].probability == pytest.approx(0.5, abs=0.07)
+
+
+def _otlp_document(spans: list[dict]) -> dict:
+    services: dict[str, list[dict]] = {}
+    for span in spans:
+        services.setdefault(span.pop("_service"), []).append(span)
+    return {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": s}}]},
+                "scopeSpans": [{"spans": members}],
+            }
+            for s, members in services.items()
+        ]
+    }
+
+
+def _span(trace, span, parent, service, kind, start, end):
+    return {
+        "_service": service,
+        "traceId": f"{trace:032x}",
+        "spanId": f"{span:016x}",
+        "parentSpanId": f"{parent:016x}" if parent else "",
+        "name": "op",
+        "kind": kind,
+        "startTimeUnixNano": str(start),
+        "endTimeUnixNano": str(end),
+    }
+
+
+def test_calls_nested_past_the_depth_limit_are_refused(tmp_path):
+    spans = [_span(1, 1, 0, "deep", 2, 0, 10**9)]
+    spans += [_span(1, n, n - 1, "deep", 1, n, 10**9 - n) for n in range(2, 400)]
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(_otlp_document(spans)))
+    with pytest.raises(TraceError, match="deeper than 200 levels"):
+        import_traces(path)
+
+
+def test_a_load_generator_s_client_root_is_looked_through(tmp_path):
+    spans = []
+    for trace in range(1, 40):
+        at = trace * 10**8
+        spans += [
+            _span(trace, 1, 0, "loadgen", "SPAN_KIND_CLIENT", at, at + 5 * 10**6),
+            _span(trace, 2, 1, "web", "SPAN_KIND_SERVER", at + 10**6, at + 4 * 10**6),
+        ]
+    path = tmp_path / "loadgen.json"
+    path.write_text(json.dumps(_otlp_document(spans)))
+    document = import_traces(path).document
+    assert list(document["flows"]) == ["web-op"]
+    assert list(document["components"]) == ["web"]
+    assert document["flows"]["web-op"]["arrivals"]["rate"] == "10/s"

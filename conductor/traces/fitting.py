@@ -42,12 +42,14 @@ class Fit:
 
     def describe(self) -> str:
         """One line of what was measured and what was fitted, for a scenario comment."""
-        fitted = {
-            "lognormal": f"lognormal by median and p99 (KS distance {self.ks:.3f})",
-            "empirical": "empirical: the lognormal did not fit"
-            + (f" (KS distance {self.ks:.3f})" if self.ks is not None else ""),
-            "constant": "constant: the times barely vary",
-        }[self.kind]
+        if self.kind == "lognormal":
+            fitted = f"lognormal by median and p99 (KS distance {self.ks:.3f})"
+        elif self.kind == "empirical":
+            fitted = "empirical: the lognormal did not fit" + (
+                f" (KS distance {self.ks:.3f})" if self.ks is not None else ""
+            )
+        else:
+            fitted = "constant: the times barely vary"
         return (
             f"{self.samples} measured: p50 {milliseconds(self.median)}, p90 "
             f"{milliseconds(self.p90)}, p99 {milliseconds(self.p99)}, mean "

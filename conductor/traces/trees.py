@@ -86,7 +86,7 @@ class Notes:
         "(an incomplete trace)",
         "cycle": "traces skipped: their parent links form a cycle",
         "orphan-client": "traces skipped: they start with a CLIENT span that reached no server",
-        "too-deep": f"traces skipped: calls nested deeper than {MAX_DEPTH} levels",
+        "too-deep": f"traces skipped: spans nested deeper than {MAX_DEPTH} levels",
         "duplicate": "spans dropped: their id repeats one of the same trace",
         "skew": "SERVER spans outside their CLIENT parent (clock skew) moved inside it",
         "longer": "SERVER spans longer than their CLIENT parent: round trip taken as 0",
@@ -202,6 +202,8 @@ class _Builder:
         )
 
     def _outbound(self, span: Span, service: str, shift: int, depth: int, calls: list) -> bool:
+        if depth > MAX_DEPTH:
+            return False
         for child in self.children.get(span.id, ()):
             if child.kind == CLIENT:
                 call = self._client(child, shift, depth)
