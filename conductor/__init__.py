@@ -12,6 +12,8 @@ The Python API mirrors the command line::
     grid.to_frame()
     found = conductor.optimise("scenarios/platform.yaml", budget=40)
     found.front[0].candidate.assignment  # component -> provider of the cheapest point
+    model = conductor.import_traces("scenarios/traces/shop-otel.json")  # traces -> scenario
+    conductor.validate(conductor.load_scenario(model.document), "scenarios/traces/shop-otel.json")
 """
 
 import importlib
@@ -33,6 +35,10 @@ _EXPORTS = {
     "optimise": "conductor.experiments.optimise",
     "run": "conductor.experiments.run",
     "sweep": "conductor.experiments.sweep",
+    "import_configs": "conductor.traces.configs",
+    "import_traces": "conductor.traces.writer",
+    "Validation": "conductor.traces.validate",
+    "validate": "conductor.traces.validate",
 }
 
 __all__ = [
@@ -42,12 +48,16 @@ __all__ = [
     "RunResult",
     "ScenarioError",
     "SweepResult",
+    "Validation",
     "__version__",
     "compare",
+    "import_configs",
+    "import_traces",
     "load_scenario",
     "optimise",
     "run",
     "sweep",
+    "validate",
 ]
 
 
@@ -71,3 +81,6 @@ if TYPE_CHECKING:
     from conductor.experiments.run import load_scenario, run
     from conductor.experiments.sweep import SweepResult, sweep
     from conductor.metrics.results import RunResult
+    from conductor.traces.configs import import_configs
+    from conductor.traces.validate import Validation, validate
+    from conductor.traces.writer import import_traces

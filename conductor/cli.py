@@ -641,5 +641,129 @@ def graph(scenario, output, strategy, overrides):
     click.echo(str(output))
 
 
+@main.group("import")
+def import_group() -> None:
+    """Turn measurements into a model: traces into a scenario, configs into strategies."""
+
+
+def _import_traces(format: str):
+    @click.argument("traces", type=click.Path(dir_okay=False))
+    @click.option(
+        "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Scenario file."
+    )
+    @click.option("--name", help="Scenario name (default: from the trace file's name).")
+    @click.option(
+        "--sampled",
+        type=click.FloatRange(min=0, max=1, min_open=True),
+        default=1.0,
+        show_default=True,
+        help="Share of requests the traces hold (head sampling): rates are scaled by 1/S.",
+    )
+    @click.option(
+        "--arrivals",
+        type=click.Choice(["poisson", "trace"]),
+        default="poisson",
+        show_default=True,
+        help="Poisson at the measured rates, or the measured arrival times replayed "
+        "(CSV files written beside the scenario).",
+    )
+    def command(traces, output, name, sampled, arrivals):
+        from conductor.metrics.results import atomic_write
+        from conductor.traces.writer import import_traces
+
+        imported = import_traces(traces, format, name=name, sampled=sampled, arrivals=arrivals)
+        for warning in imported.warnings:
+            click.echo(f"conductor: warning: {warning}", err=True)
+        target = Path(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for file, text in imported.files.items():
+            atomic_write(target.parent / file, text)
+        atomic_write(target, imported.text)
+        measured = imported.measured
+        click.echo(
+            f"wrote {target}: {len(measured.flows)} flows, {len(measured.components)} "
+            f"components from {measured.spans} spans ({measured.seconds:.2f}s); "
+            f"try: conductor validate {target} --against {traces}"
+        )
+
+    return command
+
+
+import_group.command("otel", help="Import OTLP/JSON traces (resourceSpans) as a scenario.")(
+    _import_traces("otel")
+)
+import_group.command("jaeger", help="Import Jaeger JSON traces (data[].spans) as a scenario.")(
+    _import_traces("jaeger")
+)
+
+
+@import_group.command("config")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Strategies file."
+)
+@click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False),
+    help="Check the strategies against this scenario and write it, strategies added, to -o.",
+)
+def import_config(files, output, scenario):
+    """Turn Istio, gRPC, resilience4j and Envoy settings into strategies."""
+    from conductor.metrics.results import atomic_write
+    from conductor.traces.configs import import_configs
+
+    imported = import_configs(files, scenario=scenario)
+    for line in imported.reported:
+        click.echo(f"conductor: note: {line}", err=True)
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, imported.text)
+    names = ", ".join(imported.strategies)
+    click.echo(f"wrote {target}: strategies {names}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--against", required=True, type=click.Path(dir_okay=False), help="The measured traces."
+)
+@click.option("--strategy", "-s", help="Strategy to simulate (default: as-measured, else first).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON result instead of tables.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Write validation.json and the CDF overlay figure here.",
+)
+@_figure_formats
+@_common
+def validate(scenario, against, strategy, as_json, out, formats, common):
+    """Simulated against measured latency: p50, p90, p99 per flow and component, MAPE."""
+    from conductor.traces.validate import validate as run_validation
+
+    result = run_validation(
+        common.load(scenario),
+        against,
+        strategy=strategy,
+        workers=common.workers,
+        progress=common.progress(as_json),
+    )
+    if out:
+        from conductor.plots import save
+        from conductor.plots.validation import validation_cdf
+
+        result.write(out)
+        figure = validation_cdf(result)
+        for extension in ("png", *formats):
+            save(figure, Path(out) / f"validation-cdf.{extension}")
+    if as_json:
+        click.echo(result.to_json())
+    else:
+        from conductor.report.validation import print_validation
+
+        print_validation(result.to_dict())
+    if out and not common.quiet:
+        click.echo(f"wrote {Path(out) / 'validation.json'} and validation-cdf.png", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -51,3 +51,7 @@ class ScenarioError(ConductorError):
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.path) if p]
         return ": ".join([*parts, self.message])
+
+
+class TraceError(ScenarioError):
+    """A trace or config file that cannot be read, located by file and key path (or line)."""

@@ -226,6 +226,13 @@ def cli_reference() -> str:
             max_content_width=100,
         )
         lines += [f"## conductor {name}", "", "```text", command.get_help(sub), "```", ""]
+        for child in getattr(command, "list_commands", lambda _: [])(sub):
+            inner = command.get_command(sub, child)
+            deeper = click.Context(
+                inner, info_name=child, parent=sub, terminal_width=100, max_content_width=100
+            )
+            help_text = inner.get_help(deeper)
+            lines += [f"## conductor {name} {child}", "", "```text", help_text, "```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -57,6 +57,7 @@ class OptionServer:
         "failure",
         "high",
         "index",
+        "latencies",
         "low",
         "network",
         "outage_failures",
@@ -113,6 +114,9 @@ class OptionServer:
         self.wait = 0.0
         self.waits = 0
         self.stamps = array("d")  # when each billed attempt of a measured request was sent
+        # How long each successful measured attempt took, kept only when asked (validation
+        # reads it; every other run would pay for an append per attempt).
+        self.latencies: array | None = None
 
     def attempt(
         self, measured: Tally | None, handle: Handle | None = None
@@ -124,6 +128,7 @@ class OptionServer:
         """
         env = self.env
         provider = self.provider
+        sent = env.now
         if measured is not None:
             # Every attempt sent is billed, even one a provider that is down fails at once.
             index = self.index
@@ -195,6 +200,8 @@ class OptionServer:
             if measured is not None:
                 self.errors += 1
             return ERROR
+        if measured is not None and self.latencies is not None:
+            self.latencies.append(env.now - sent)
         return OK
 
     def _take_token(self, now: float) -> bool:
@@ -215,8 +222,14 @@ def option_servers(
     providers: list[ProviderState],
     streams: Streams,
     window: tuple[float, float],
+    latencies: bool = False,
 ) -> list[OptionServer]:
-    """A server per option of the plan."""
-    return [
+    """A server per option of the plan; with `latencies`, each records how long its
+    successful measured attempts took."""
+    servers = [
         OptionServer(env, o, providers[o.provider], streams, window, o.name) for o in plan.options
     ]
+    if latencies:
+        for server in servers:
+            server.latencies = array("d")
+    return servers

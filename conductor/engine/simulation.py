@@ -25,8 +25,10 @@ def simulate(
     seed: int | None = None,
     horizon: float | None = None,
     warmup: float | None = None,
+    attempt_latencies: bool = False,
 ) -> Records:
-    """Run one replication of a strategy over a plan and return its records."""
+    """Run one replication of a strategy over a plan and return its records (with each
+    option's successful attempt latencies when `attempt_latencies`)."""
     seed = plan.seed if seed is None else seed
     horizon = plan.horizon if horizon is None else horizon
     warmup = plan.warmup if warmup is None else warmup
@@ -34,7 +36,7 @@ def simulate(
     env = simpy.Environment()
     streams = Streams(seed, replication)
     providers = provider_states(plan, window)
-    servers = option_servers(env, plan, providers, streams, window)
+    servers = option_servers(env, plan, providers, streams, window, attempt_latencies)
     portfolio = Portfolio(env, plan, providers, streams, window, strategy.name)
     executor = Executor(env, plan, strategy, servers, streams, warmup)
 
@@ -110,6 +112,11 @@ def simulate(
         else np.zeros(0),
         engagements=list(portfolio.history),
         attempt_times=[np.frombuffer(s.stamps, dtype=np.float64).copy() for s in servers],
+        attempt_latencies=[
+            np.frombuffer(s.latencies, dtype=np.float64).copy()
+            for s in servers
+            if s.latencies is not None
+        ],
     )
 
 

@@ -128,6 +128,7 @@ def run_unit(unit: Unit) -> Outcome:
         seed=settings.seed,
         horizon=settings.horizon,
         warmup=settings.warmup,
+        attempt_latencies=unit.keep_records,
     )
     settled = None
     if unit.replication == 0:

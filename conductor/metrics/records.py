@@ -44,6 +44,9 @@ class Records:
     engagements: list[tuple[float, int, bool]] = field(default_factory=list)
     # Per option: when each billed attempt of a measured request was sent.
     attempt_times: list[np.ndarray] = field(default_factory=list)
+    # Per option: how long each successful attempt of a measured request took (only when
+    # the run was asked to keep records; empty otherwise).
+    attempt_latencies: list[np.ndarray] = field(default_factory=list)
 
     @property
     def attempts(self) -> np.ndarray:
