@@ -175,6 +175,9 @@ def failed_before_success(failure: float, retries: int) -> float:
     """Mean number of failed attempts before the success, given that the call succeeds."""
     if failure <= 0:
         return 0.0
+    if failure >= 1:
+        # Never succeeds; the limit as failure -> 1 (each attempt equally likely to be the one).
+        return retries / 2.0
     success, _ = retried(failure, retries)
     weights = [failure**j * (1.0 - failure) for j in range(retries + 1)]
     return math.fsum(j * w for j, w in enumerate(weights)) / success

@@ -294,7 +294,14 @@ def test_corrupted_units_are_recomputed(tmp_path, corrupt):
     (out / "sweep.csv").unlink()
     assert _small_sweep(out) == original
     for unit in units:  # rewritten whole
-        assert set(json.loads(unit.read_text())) == {"key", "figures", "infinite", "sha256"}
+        assert set(json.loads(unit.read_text())) == {
+            "key",
+            "figures",
+            "infinite",
+            "timeline",
+            "settled",
+            "sha256",
+        }
 
 
 def test_another_units_file_is_not_taken_for_this_one(tmp_path):

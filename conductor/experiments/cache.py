@@ -89,11 +89,11 @@ class UnitCache:
         }
         # Infinite figures (a percentile among failures) are kept apart from missing ones.
         infinite = sorted(SEPARATOR.join(k) for k, v in figures.items() if math.isinf(v))
-        # A timeline holds NaN (buckets without requests): kept as JSON text of its own.
+        # A timeline holds NaN (buckets without requests): null in the file, strict JSON.
         body = {
             "figures": flat,
             "infinite": infinite,
-            "timeline": json.dumps(outcome.timeline or {}),
+            "timeline": _strict(outcome.timeline or {}),
             "settled": outcome.settled,
         }
         record = {"key": key, **body, "sha256": _checksum(key, body)}
@@ -120,20 +120,38 @@ def _valid(text: str, key: str) -> tuple[dict, dict, float | None] | None:
     ):
         return None
     timeline, settled = record["timeline"], record["settled"]
-    if not isinstance(timeline, str) or not (settled is None or isinstance(settled, float | int)):
+    if not isinstance(timeline, dict) or not (settled is None or isinstance(settled, float | int)):
         return None
     body = {"figures": flat, "infinite": infinite, "timeline": timeline, "settled": settled}
     try:
         if record["sha256"] != _checksum(key, body):
             return None
-        series = json.loads(timeline)
     except (TypeError, ValueError):
         return None
-    if not isinstance(series, dict):
-        return None
+    series = _lenient(timeline)
     inf = set(infinite)
     figures = {
         tuple(k.split(SEPARATOR)): (math.inf if k in inf else (math.nan if v is None else float(v)))
         for k, v in flat.items()
     }
     return figures, series, None if settled is None else float(settled)
+
+
+def _strict(node):
+    """A timeline with every NaN as None, for strict JSON."""
+    if isinstance(node, dict):
+        return {k: _strict(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_strict(v) for v in node]
+    if isinstance(node, float) and math.isnan(node):
+        return None
+    return node
+
+
+def _lenient(node):
+    """A timeline read back: None in a list of numbers is NaN again."""
+    if isinstance(node, dict):
+        return {k: _lenient(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [math.nan if v is None else _lenient(v) for v in node]
+    return node
