@@ -39,7 +39,7 @@ pytestmark = pytest.mark.skipif(
 VARY = "flows.web.arrivals.rate=10:40:10"
 SLOW = build_scenario(
     {
-        "run.horizon": 4000,
+        "run.horizon": 2500,
         "run.replications": 3,
         "flows.web.arrivals": {"process": "poisson", "rate": 20},
         "components.a.options.inhouse.service_time": {"dist": "exponential", "mean": 0.02},
