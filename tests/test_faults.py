@@ -293,6 +293,8 @@ def test_corrupted_units_are_recomputed(tmp_path, corrupt):
         unit.write_text(corrupt(unit.read_text()), encoding="utf-8", errors="surrogateescape")
     (out / "sweep.csv").unlink()
     assert _small_sweep(out) == original
+    warnings = json.loads((out / "results.json").read_text())["warnings"]
+    assert warnings == [f"4 cached units in {out / '.units'} were damaged, so recomputed"]
     for unit in units:  # rewritten whole
         assert set(json.loads(unit.read_text())) == {"key", "figures", "infinite", "sha256"}
 
