@@ -388,10 +388,12 @@ def sweep(
         write_figures(result.to_dict(), out, formats=("png", *formats), kind="sweep")
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
+        _warn(result.to_dict())
         return
     from conductor.report.terminal import print_sweep
 
     print_sweep(result.to_dict())
+    _warn(result.to_dict())
     if out and not common.quiet:
         click.echo(f"wrote {Path(out) / 'sweep.csv'}, results.json and figures", err=True)
 

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.skipif(
 VARY = "flows.web.arrivals.rate=10:40:10"
 SLOW = build_scenario(
     {
-        "run.horizon": 4000,
+        "run.horizon": 2500,
         "run.replications": 3,
         "flows.web.arrivals": {"process": "poisson", "rate": 20},
         "components.a.options.inhouse.service_time": {"dist": "exponential", "mean": 0.02},
@@ -293,6 +293,8 @@ def test_corrupted_units_are_recomputed(tmp_path, corrupt):
         unit.write_text(corrupt(unit.read_text()), encoding="utf-8", errors="surrogateescape")
     (out / "sweep.csv").unlink()
     assert _small_sweep(out) == original
+    warnings = json.loads((out / "results.json").read_text())["warnings"]
+    assert warnings == [f"4 cached units in {out / '.units'} were damaged, so recomputed"]
     for unit in units:  # rewritten whole
         assert set(json.loads(unit.read_text())) == {
             "key",

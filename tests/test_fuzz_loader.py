@@ -157,3 +157,27 @@ def test_mutated_documents_run_or_are_refused(name: str, mutations) -> None:
         "run", "-q", "-w", "1", "-r", "1", "--horizon", "30s", "--warmup", "0s",
         "--max-requests", "20000",
     )  # fmt: skip
+
+
+SET_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            ".inf", "-.nan", "&a [*a]", "{a: 1, a: 2}", "[" * 80 + "]" * 80,
+            "!!python/object:os.system",
+            "2024-13-45", "9" * 5000, "1e400", "{dist: lognormal, mu: 900, sigma: 1}", "''", "~",
+            "[1, 2", "{", "\x1b[2J", "=1+1", "$\\\\foo{$",
+        ]
+    ),
+    st.text(max_size=20),
+)  # fmt: skip
+
+
+@FUZZ
+@given(st.sampled_from(sorted(DOCUMENTS)), st.integers(0, 10**6), SET_VALUES)
+def test_set_overrides_are_accepted_or_refused(name: str, pick: int, value: str) -> None:
+    """--set PATH=VALUE at any key path of a bundled scenario, the value hostile YAML:
+    check exits 0 or 2."""
+    every = [p for p in paths(DOCUMENTS[name]) if all(isinstance(k, str) for k in p)]
+    path = ".".join(every[pick % len(every)])
+    assume(not path.endswith("capacity"))  # Erlang B's cost per server: issue 11
+    _check(TEXTS[name], "check", "--set", f"{path}={value}")

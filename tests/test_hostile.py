@@ -474,6 +474,11 @@ CASES: dict[str, Case] = {
         path="components.a.options.inhouse.servce_time",
         words=("did you mean 'service_time'",),
     ),
+    "a misspelt strategy parameter": Case(
+        with_changes({"strategies.build.timout": "1s"}),
+        path="strategies.build.timout",
+        words=("did you mean 'timeout'",),
+    ),
     "--vary 1:1e400:1": Case(
         args=("sweep", "-q", "--vary", "flows.web.arrivals.rate=1:1e400:1"),
         no_file=True,

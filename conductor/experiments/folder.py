@@ -20,7 +20,7 @@ from conductor.errors import ConductorError
 
 try:
     import fcntl
-except ImportError:  # pragma: no cover - not on POSIX: fall back to an exclusive create
+except ImportError:  # pragma: no cover - not on POSIX: no lock, atomic writes still hold
     fcntl = None  # type: ignore[assignment]
 
 

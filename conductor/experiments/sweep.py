@@ -164,6 +164,7 @@ class SweepResult:
     points: list[dict[str, Any]]
     results: list[dict[str, RunResult]] = field(default_factory=list)
     complete: bool = True
+    warnings: list[str] = field(default_factory=list)
     flow: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +173,7 @@ class SweepResult:
             "paths": self.paths,
             **({"flow": self.flow} if self.flow is not None else {}),
             "complete": self.complete,
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
             "points": [
                 {"set": point, "strategies": {n: r.to_dict() for n, r in results.items()}}
                 for point, results in zip(self.points, self.results, strict=True)
@@ -347,6 +349,12 @@ def sweep(
             result.complete = True
         finally:
             collect()
+            if cache.rejected:
+                result.warnings.append(
+                    f"{cache.rejected} cached unit{'s' if cache.rejected != 1 else ''} in "
+                    f"{cache.folder} {'were' if cache.rejected != 1 else 'was'} damaged, "
+                    "so recomputed"
+                )
             if folder is not None:
                 atomic_write(folder / "results.json", json.dumps(result.to_dict(), indent=1))
                 atomic_write(folder / "sweep.csv", rows_csv(result.rows()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from functools import cache
 from importlib.metadata import entry_points
 
@@ -52,6 +53,12 @@ def build_strategy(name: str, spec: StrategySpec, plan: Plan) -> Strategy:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = f"unknown key for policy '{spec.policy}'"
+            key = first["loc"][-1]
+            if len(first["loc"]) == 1 and isinstance(key, str):
+                valid = [n for n in cls.Params.model_fields if n not in spec.params]
+                close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+                if close:
+                    message += f" (did you mean '{close[0]}'?)"
         raise ScenarioError(message, path=f"{path}.{where}" if where else path) from None
     try:
         return cls(params, plan, name)
