@@ -454,3 +454,16 @@ def test_no_damage_to_a_trace_file_is_an_internal_error(tmp_path, kind):
         path.write_text(json.dumps(damaged))
         done = CliRunner().invoke(main, ["import", kind, str(path), "-o", str(tmp_path / "o.yaml")])
         assert done.exit_code in (0, 2), (where, done.output)
+
+
+def test_operations_of_one_service_far_apart_are_a_warning(shop, tmp_path):
+    assert not any("pooled" in w for w in import_traces(shop["otel"]).warnings)
+    slow = tracegen.Service("frontend", tracegen.Times(0.030, 0.090))
+    report = tracegen.Call(
+        slow, "GET /report", then=((tracegen.Call(tracegen.CART, "GET /cart"),),)
+    )
+    flows = ((tracegen.PRODUCT_FLOW, 10.0), (report, 5.0))
+    generated = tracegen.generate(duration=30.0, seed=8, flows=flows)
+    path = tracegen.write(tmp_path / "mixed.json", tracegen.to_otlp(generated.spans))
+    warnings = import_traces(path).warnings
+    assert any(w.startswith("frontend: its operations take different times") for w in warnings)
