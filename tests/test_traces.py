@@ -418,3 +418,52 @@ def test_a_load_generator_s_client_root_is_looked_through(tmp_path):
     assert list(document["flows"]) == ["web-op"]
     assert list(document["components"]) == ["web"]
     assert document["flows"]["web-op"]["arrivals"]["rate"] == "10/s"
+
+
+def _nodes(node, path=()):
+    yield path, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _nodes(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node[:3]):
+            yield from _nodes(value, (*path, index))
+
+
+@pytest.mark.parametrize("kind", ["otel", "jaeger"])
+def test_no_damage_to_a_trace_file_is_an_internal_error(tmp_path, kind):
+    import copy
+    import random
+
+    spans = tracegen.generate(duration=3.0, seed=1).spans
+    document = tracegen.to_otlp(spans) if kind == "otel" else tracegen.to_jaeger(spans)
+    places = list(_nodes(document))[1:]
+    values = [None, 5, -1, "x", "", [], {}, True, 1.5, "123", [1], {"a": 1}, 10**30]
+    rng = random.Random(2026)
+    path = tmp_path / "damaged.json"
+    for _ in range(150):
+        damaged = copy.deepcopy(document)
+        where, _ = rng.choice(places)
+        parent = damaged
+        for key in where[:-1]:
+            parent = parent[key]
+        if isinstance(parent, dict) and rng.random() < 0.3:
+            del parent[where[-1]]
+        else:
+            parent[where[-1]] = rng.choice(values)
+        path.write_text(json.dumps(damaged))
+        done = CliRunner().invoke(main, ["import", kind, str(path), "-o", str(tmp_path / "o.yaml")])
+        assert done.exit_code in (0, 2), (where, done.output)
+
+
+def test_operations_of_one_service_far_apart_are_a_warning(shop, tmp_path):
+    assert not any("pooled" in w for w in import_traces(shop["otel"]).warnings)
+    slow = tracegen.Service("frontend", tracegen.Times(0.030, 0.090))
+    report = tracegen.Call(
+        slow, "GET /report", then=((tracegen.Call(tracegen.CART, "GET /cart"),),)
+    )
+    flows = ((tracegen.PRODUCT_FLOW, 10.0), (report, 5.0))
+    generated = tracegen.generate(duration=30.0, seed=8, flows=flows)
+    path = tracegen.write(tmp_path / "mixed.json", tracegen.to_otlp(generated.spans))
+    warnings = import_traces(path).warnings
+    assert any(w.startswith("frontend: its operations take different times") for w in warnings)

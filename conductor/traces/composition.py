@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 from conductor.traces.trees import NS, Call, Request
 
@@ -92,6 +93,27 @@ class ComponentSeen:
     calls: int = 0
     failures: int = 0
     operations: Counter = field(default_factory=Counter)
+    by_operation: dict[str, list[float]] = field(default_factory=dict)  # service times
+
+
+def pooled_operations(component: ComponentSeen, factor: float = 2.0) -> str | None:
+    """A warning when a component's operations take times far apart (medians more than
+    `factor` apart, each seen at least 20 times): one service time pools them."""
+    medians = {
+        operation: float(np.median(times))
+        for operation, times in component.by_operation.items()
+        if len(times) >= 20
+    }
+    if len(medians) < 2:
+        return None
+    low, high = min(medians, key=medians.get), max(medians, key=medians.get)
+    if medians[low] <= 0 or medians[high] / medians[low] <= factor:
+        return None
+    return (
+        f"{component.name}: its operations take different times ({low or '?'} p50 "
+        f"{medians[low] * 1e3:.3g}ms, {high or '?'} p50 {medians[high] * 1e3:.3g}ms), pooled "
+        "into one service time; `conductor validate` shows what that costs"
+    )
 
 
 def slug(text: str) -> str:
@@ -116,6 +138,7 @@ def components_of(requests: list[Request]) -> dict[str, ComponentSeen]:
         component.calls += 1
         component.failures += call.origin
         component.operations[call.operation] += 1
+        component.by_operation.setdefault(call.operation, []).append(call.service)
         pending.extend(call.children)
     return seen
 

@@ -330,7 +330,7 @@ def _jaeger_spans(document: dict, file: str, where: str) -> Iterator[Span]:
 
 def _jaeger_span(check: _Checker, span: dict, path: str, services: dict[str, str]) -> Span:
     process = span.get("processID")
-    if process not in services:
+    if not isinstance(process, str) or process not in services:
         if isinstance(span.get("process"), dict):  # older exports inline the process
             service = check.text(span["process"], "serviceName", f"{path}.process")
         else:

@@ -23,7 +23,14 @@ import yaml
 
 from conductor import __version__
 from conductor.errors import TraceError
-from conductor.traces.composition import ComponentSeen, FlowShape, components_of, flows_of, slug
+from conductor.traces.composition import (
+    ComponentSeen,
+    FlowShape,
+    components_of,
+    flows_of,
+    pooled_operations,
+    slug,
+)
 from conductor.traces.fitting import Fit, fit_times, milliseconds
 from conductor.traces.spans import read_spans
 from conductor.traces.trees import NS, Notes, Request, requests_of
@@ -44,6 +51,7 @@ class Measured:
     components: dict[str, ComponentSeen]
     notes: Notes
     seconds: float = 0.0
+    pooled: list[str] = field(default_factory=list)  # components whose operations differ
 
     @property
     def window(self) -> float:
@@ -73,6 +81,7 @@ def measure(path: str | Path, expected: str | None = None) -> Measured:
         raise TraceError(f"no usable request in the file ({reasons})", file=file)
     flows = flows_of(requests)
     components = components_of(requests)
+    pooled = [w for c in components.values() if (w := pooled_operations(c)) is not None]
     return Measured(
         file=file,
         format=kind[0] if kind else expected,
@@ -82,6 +91,7 @@ def measure(path: str | Path, expected: str | None = None) -> Measured:
         components=components,
         notes=notes,
         seconds=time.perf_counter() - began,
+        pooled=pooled,
     )
 
 
@@ -97,8 +107,8 @@ class Imported:
 
     @property
     def warnings(self) -> list[str]:
-        """The counted notes about repaired or skipped data."""
-        return self.measured.notes.warnings()
+        """The counted notes about repaired or skipped data, and pooled operations."""
+        return self.measured.notes.warnings() + self.measured.pooled
 
 
 def import_traces(
@@ -149,7 +159,7 @@ def _scenario(measured: Measured, name: str, sampled: float, arrivals: str) -> I
         ),
         "Capacities are unlimited and costs absent: traces do not show them. Add them,",
         "and other options per component, to study load and sourcing.",
-        *(f"warning: {w}" for w in measured.notes.warnings()),
+        *(f"warning: {_escape(w)}" for w in measured.notes.warnings() + measured.pooled),
     ]
     lines += [f"# {line}" for line in header]
     document["name"] = name
