@@ -78,10 +78,13 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `conductor check --json`."""
         # The blend over flows weighs each by its successful requests, as the simulation does.
-        weights = {f: self.rates[f] * e.success_rate for f, e in self.flows.items()}
+        weights = {
+            f: self.rates[f] * e.success_rate if math.isfinite(e.latency_mean_s) else 0.0
+            for f, e in self.flows.items()
+        }
         total = sum(weights.values())
         blend = (
-            sum(weights[f] * e.latency_mean_s for f, e in self.flows.items()) / total
+            sum(weights[f] * e.latency_mean_s for f, e in self.flows.items() if weights[f]) / total
             if total
             else math.nan
         )
