@@ -14,8 +14,9 @@ and by which method:
   timeouts or rate limit. General service at c > 1 servers is Allen–Cunneen (approximate);
 - a chain of steps adds its stations' mean latencies (exact in a Jackson network); the
   fork-join of two identical M/M/1 stations is exact, K of them Nelson–Tantawi; any other
-  DAG takes each step's latency as independent of the others' (approximate, by numerical
-  convolution and products of cdfs on a grid);
+  DAG takes each step's latency as independent of the others' (`conductor.latency_grid`:
+  convolution and products of cdfs on a grid), which is exact when no step queues and no
+  two paths into a join share a step, and approximate otherwise;
 - skips and extra calls enter by their probabilities; failures (errors, blocking, outages
   by their long-run unavailability) and retries by `theory.retried`; hedges as
   E[min(X₁, d + X₂)]; the network round trip adds its mean;
@@ -31,13 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from conductor import theory
+from conductor import latency_grid, theory
 from conductor.plan import FlowPlan, OptionPlan, Plan
 from conductor.scenario.distributions import Exponential
-from conductor.scenario.sums import cdf_values
 from conductor.strategies.base import Strategy
-
-_GRID = 4096
 
 
 @dataclass
@@ -78,10 +76,13 @@ class Analysis:
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `conductor check --json`."""
         # The blend over flows weighs each by its successful requests, as the simulation does.
-        weights = {f: self.rates[f] * e.success_rate for f, e in self.flows.items()}
+        weights = {
+            f: self.rates[f] * e.success_rate if math.isfinite(e.latency_mean_s) else 0.0
+            for f, e in self.flows.items()
+        }
         total = sum(weights.values())
         blend = (
-            sum(weights[f] * e.latency_mean_s for f, e in self.flows.items()) / total
+            sum(weights[f] * e.latency_mean_s for f, e in self.flows.items() if weights[f]) / total
             if total
             else math.nan
         )
@@ -199,6 +200,7 @@ class _Model:
         self.stations = [Station(o) for o in plan.options]
         self.rates = [f.rate for f in plan.flows]
         self.poisson = self._poisson_inputs()
+        self.laws: dict[tuple, np.ndarray] = {}
 
     def _poisson_inputs(self) -> list[bool]:
         """Per option: whether every call reaching it forms part of a Poisson stream."""
@@ -295,67 +297,42 @@ def _attempt_law(model: _Model, o: int, grid: np.ndarray) -> np.ndarray:
     """Probability mass of one attempt's latency (round trip + wait + service) on a grid."""
     option = model.plan.options[o]
     station = model.stations[o]
-    edges = np.append(grid, np.inf)
-    mass = np.diff(cdf_values(option.service, edges))
-    mass[0] += float(cdf_values(option.service, grid[:1])[0])
-    network = model.plan.providers[option.provider].network
-    if network is not None:
-        trip = np.diff(cdf_values(network, edges))
-        trip[0] += float(cdf_values(network, grid[:1])[0])
-        mass = _convolve(mass, trip)
-    if station.wait > 0 and math.isfinite(station.wait):
-        # The M/M/c law of the wait: none with probability 1 − C, else exponential.
-        waiting = station.waiting or min(1.0, max(station.utilization, 1e-9))
-        tail = Exponential(station.wait / waiting)
-        wait = waiting * np.diff(cdf_values(tail, edges))
-        wait[0] += 1.0 - waiting
-        mass = _convolve(mass, wait)
-    return mass
-
-
-def _convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    size = a.size
-    n = 1 << math.ceil(math.log2(2 * size))
-    out = np.fft.irfft(np.fft.rfft(a, n) * np.fft.rfft(b, n), n)[:size]
-    return np.clip(out, 0.0, None)
-
-
-def _grid(model: _Model, flow: FlowPlan | None, options: list[int]) -> np.ndarray:
-    span = 0.0
-    for o in options:
-        option = model.plan.options[o]
+    waiting = station.waiting or min(1.0, max(station.utilization, 1e-9))
+    key = (o, station.wait, waiting, float(grid[-1]))
+    if key not in model.laws:  # the load's fixed point asks again and again
         network = model.plan.providers[option.provider].network
-        station = model.stations[o]
-        wait = station.wait if math.isfinite(station.wait) else 0.0
-        single = option.service.quantile(0.9999) + 12 * wait
-        single += network.quantile(0.9999) if network else 0.0
-        span += single * (max(s.calls for s in flow.steps) if flow else 2)
-    return np.linspace(0.0, max(span, 1e-9), _GRID)
+        model.laws[key] = latency_grid.attempt_mass(
+            option.service, network, station.wait, waiting, grid
+        )
+    return model.laws[key]
+
+
+def _span(model: _Model, o: int) -> float:
+    """A time beyond almost every attempt at an option (its parts' 99.99th percentiles)."""
+    option = model.plan.options[o]
+    network = model.plan.providers[option.provider].network
+    wait = model.stations[o].wait
+    span = option.service.quantile(0.9999) + (12 * wait if math.isfinite(wait) else 0.0)
+    return span + (network.quantile(0.9999) if network else 0.0)
+
+
+def _option_grid(model: _Model, o: int, attempts: int = 1) -> np.ndarray:
+    return latency_grid.time_grid(_span(model, o) * (attempts + 1))
 
 
 def _beyond(model: _Model, o: int, delay: float) -> float:
-    grid = _grid(model, None, [o])
-    mass = _attempt_law(model, o, grid)
-    return float(mass[grid > delay].sum())
+    grid = _option_grid(model, o)
+    return float(_attempt_law(model, o, grid)[grid > delay].sum())
 
 
 def _hedged_survival(model: _Model, o: int, delay: float, attempts: int, grid) -> np.ndarray:
     """P(min(X₁, d + X₂, 2d + X₃, ...) > t) for independent attempts X of one option."""
-    survival = 1.0 - np.cumsum(_attempt_law(model, o, grid))
-    step = grid[1] - grid[0]
-    total = np.ones_like(grid)
-    for k in range(attempts):
-        shift = round(k * delay / step)
-        shifted = np.ones_like(grid)
-        if shift < grid.size:
-            shifted[shift:] = survival[: grid.size - shift]
-        total *= shifted
-    return total
+    return latency_grid.hedged_survival(_attempt_law(model, o, grid), delay, attempts, grid)
 
 
 def _hedged_mean(model: _Model, o: int, delay: float, attempts: int) -> float:
     """E[min(X₁, d + X₂, ...)]: the area under the hedged survival function."""
-    grid = _grid(model, None, [o])
+    grid = _option_grid(model, o, attempts)
     return float(_hedged_survival(model, o, delay, attempts, grid).sum() * (grid[1] - grid[0]))
 
 
@@ -366,7 +343,7 @@ def _call_law(model: _Model, component: int, grid: np.ndarray) -> np.ndarray:
     for o, share in model.strategy.shares(component).items():
         if not policy.static and policy.hedge_delay is not None:
             survival = _hedged_survival(model, o, policy.hedge_delay, policy.max_attempts, grid)
-            law += share * np.diff(np.concatenate([[0.0], 1.0 - survival]))
+            law += share * latency_grid.from_survival(survival)
         else:
             law += share * _attempt_law(model, o, grid)
     return law
@@ -391,6 +368,9 @@ def flow_latency(model: _Model, flow: FlowPlan) -> tuple[float, float, bool, str
             return theory.fork_join_two(rate, service), success, exact, "fork-join of two M/M/1"
         mean = theory.nelson_tantawi(branches, rate, service)
         return mean, success, False, f"fork-join of {branches} M/M/1 (Nelson–Tantawi)"
+    if _independent(model, flow):
+        # Without queues the steps of a request are independent: the grid is exact.
+        return _dag_mean(model, flow), success, True, "DAG of queue-free steps (numerical)"
     return _dag_mean(model, flow), success, False, "DAG with independent branches (approximate)"
 
 
@@ -424,29 +404,48 @@ def _identical_fork(model: _Model, flow: FlowPlan) -> tuple[int, float, float] |
 
 
 def _dag_mean(model: _Model, flow: FlowPlan) -> float:
-    """E[max over paths] with independent steps, on a grid: joins multiply cdfs, steps
-    convolve their law."""
-    options = [o for s in flow.steps for o in model.strategy.shares(s.component)]
-    grid = _grid(model, flow, options)
-    finish: list[np.ndarray] = []
+    """E[max over paths] with independent steps, on a grid over the longest path."""
+    longest: list[float] = []
     for step in flow.steps:
-        law = _call_law(model, step.component, grid)
-        one = law
+        own = max(_span(model, o) for o in model.strategy.shares(step.component))
+        longest.append(max((longest[b] for b in step.after), default=0.0) + own * step.calls)
+    grid = latency_grid.time_grid(max(longest))
+    laws = []
+    for step in flow.steps:
+        law = one = _call_law(model, step.component, grid)
         for _ in range(step.calls - 1):
-            law = _convolve(law, one)
+            law = latency_grid.convolve(law, one)
         skipped = np.zeros(grid.size)
         skipped[0] = 1.0
-        law = step.probability * law + (1.0 - step.probability) * skipped
-        start = np.ones(grid.size)
-        for before in step.after:
-            start = start * finish[before]
-        start_mass = np.diff(np.concatenate([[0.0], start]))
-        finish.append(np.minimum(np.cumsum(_convolve(start_mass, law)), 1.0))
-    done = np.ones(grid.size)
+        laws.append(step.probability * law + (1.0 - step.probability) * skipped)
+    after = [s.after for s in flow.steps]
+    last = [not s.successors for s in flow.steps]
+    return latency_grid.dag_mean(after, last, laws, grid)
+
+
+def _independent(model: _Model, flow: FlowPlan) -> bool:
+    """True when the grid's independence holds exactly: every step served without a
+    queue, without failures, in one attempt, and no two paths into a join (or into the
+    request's end) sharing a step."""
+    ancestry: list[set[int]] = []
     for step in flow.steps:
-        if not step.successors:
-            done = done * finish[step.index]
-    return float((1.0 - done).sum() * (grid[1] - grid[0]))
+        ancestry.append({step.index}.union(*(ancestry[b] for b in step.after)))
+    joins = [list(s.after) for s in flow.steps if len(s.after) > 1]
+    joins.append([s.index for s in flow.steps if not s.successors])
+    for parents in joins:
+        if sum(len(ancestry[p]) for p in parents) != len(
+            set().union(*(ancestry[p] for p in parents))
+        ):
+            return False
+    for step in flow.steps:
+        policy = model.strategy.policies[step.component]
+        if not policy.simple:
+            return False
+        for o in model.strategy.shares(step.component):
+            station = model.stations[o]
+            if station.option.capacity is not None or station.failure > 0:
+                return False
+    return True
 
 
 def _mva_exact(model: _Model) -> FlowEstimate | None:

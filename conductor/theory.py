@@ -172,12 +172,15 @@ def retried(failure: float, retries: int) -> tuple[float, float]:
 
 
 def failed_before_success(failure: float, retries: int) -> float:
-    """Mean number of failed attempts before the success, given that the call succeeds."""
+    """Mean number of failed attempts before the success, given that the call succeeds
+    (nan when it never does)."""
     if failure <= 0:
         return 0.0
     if failure >= 1:
         # Never succeeds; the limit as failure -> 1 (each attempt equally likely to be the one).
         return retries / 2.0
     success, _ = retried(failure, retries)
+    if success <= 0:
+        return math.nan
     weights = [failure**j * (1.0 - failure) for j in range(retries + 1)]
     return math.fsum(j * w for j, w in enumerate(weights)) / success

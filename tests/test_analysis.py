@@ -12,6 +12,7 @@ import json
 import math
 import time
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -220,3 +221,52 @@ def test_run_carries_the_estimate_and_flags_disagreement():
     ).to_dict()
     flagged = bursty["theory"]["flows"]["main"]
     assert flagged["exact"] is False and flagged["disagrees"] is True
+
+
+def test_a_queue_free_fan_out_is_exact_on_the_grid(tmp_path):
+    """Ten infinite-server lognormal shards: E[max] = ∫ (1 − F(t)^10) dt."""
+    from scipy import integrate, stats
+
+    sigma = math.log(0.4 / 0.05) / stats.norm.ppf(0.99)
+    law = stats.lognorm(s=sigma, scale=0.05)
+    service = {"dist": "lognormal", "median": "50ms", "p99": "400ms"}
+    names = [f"shard{i}" for i in range(10)]
+    mapping = scenario(
+        "fan-out",
+        {n: {"inhouse": {"service_time": service}} for n in names},
+        {n: {} for n in names},
+        5,
+    )
+    out = check_json(mapping, tmp_path)
+    expected = integrate.quad(lambda t: 1 - law.cdf(t) ** 10, 0, np.inf, limit=200)[0]
+    assert out["flows"]["main"]["latency_mean_s"] == pytest.approx(expected, rel=TOLERANCE)
+    assert out["flows"]["main"]["exact"] is True
+
+
+def test_queue_free_chains_joined_with_a_round_trip(tmp_path):
+    """(a → b) and c, joined by d, without queues: E = E[max(a + b, R + c)] + E[d]."""
+    mapping = scenario(
+        "joined",
+        {
+            "a": {"inhouse": {"service_time": exponential(0.5)}},
+            "b": {"inhouse": {"service_time": exponential(1.0)}},
+            "c": {"vendor": {"service_time": exponential(0.5)}},
+            "d": {"inhouse": {"service_time": 0.25}},
+        },
+        {"a": {}, "b": {"after": ["a"]}, "c": {}, "d": {"after": ["b", "c"]}},
+        2,
+        providers={"vendor": {"kind": "external", "network": 0.1}},
+    )
+    out = check_json(mapping, tmp_path)
+    from scipy import integrate
+
+    def below(t: float) -> float:
+        chain = 1 - 2 * math.exp(-t) + math.exp(-2 * t)  # Exp(rate 2) + Exp(rate 1)
+        return chain * (1 - math.exp(-2 * (t - 0.1)) if t > 0.1 else 0.0)
+
+    expected = integrate.quad(lambda t: 1 - below(t), 0, np.inf)[0] + 0.25
+    assert out["flows"]["main"]["latency_mean_s"] == pytest.approx(expected, rel=TOLERANCE)
+    assert out["flows"]["main"]["exact"] is True
+    # A diamond's two paths share their first step: independence is then an approximation.
+    mapping["flows"]["main"]["steps"]["c"] = {"after": ["a"]}
+    assert check_json(mapping, tmp_path)["flows"]["main"]["exact"] is False

@@ -113,6 +113,7 @@ class RunResult:
         """The analytic estimate with each flow's simulated mean latency beside it, and a
         flag where the estimate lies outside the simulated 95 % interval."""
         theory = dict(self.theory or {})
+        theory.pop("strategy", None)  # the run object names its strategy already
         figures = {
             name: (nested.get("flows", {}).get(name) or {}).get("latency_s", {}).get("mean")
             for name in theory.get("flows", {})

@@ -461,9 +461,9 @@ def print_compare(result: dict[str, Any], console: Console | None = None) -> Non
     console = console or Console()
     table, dropped, lines = compare_table(result, console_width(console))
     _print_fitted(console, table, dropped)
-    print_theory(result["strategies"], console)
     for line in lines:
         console.print(line)
+    print_theory(result["strategies"], console)
     warnings = [w for run in result["strategies"].values() for w in run.get("warnings") or ()]
     print_warnings(warnings, console)
     if result.get("precision"):
