@@ -176,9 +176,6 @@ def failed_before_success(failure: float, retries: int) -> float:
     (nan when it never does)."""
     if failure <= 0:
         return 0.0
-    if failure >= 1:
-        # Never succeeds; the limit as failure -> 1 (each attempt equally likely to be the one).
-        return retries / 2.0
     success, _ = retried(failure, retries)
     if success <= 0:
         return math.nan
