@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,14 +286,15 @@ def compare(
         missing = [i for i, outcome in enumerate(done) if outcome is None]
         label = f"{scenario.name}: {len(names)} strategies"
         with progress_bar(len(missing), label, progress) as advance:
-            stream = completed(
-                run_unit, [units[i] for i in missing], workers=workers, scheduler=scheduler
-            )
-            for position, outcome in stream:
-                index = missing[position]
-                cache.put(units[index], outcome)
-                done[index] = outcome
-                advance()
+            pending = [units[i] for i in missing]
+            with closing(
+                completed(run_unit, pending, workers=workers, scheduler=scheduler)
+            ) as stream:
+                for position, outcome in stream:
+                    index = missing[position]
+                    cache.put(units[index], outcome)
+                    done[index] = outcome
+                    advance()
         count = len(replications)
         return {name: done[i * count : (i + 1) * count] for i, name in enumerate(names)}
 

@@ -44,10 +44,14 @@ def execute(
     """Run `function` over units and return the results in unit order."""
     units = list(units)
     results: list[Any] = [None] * len(units)
-    for index, result in completed(function, units, workers=workers, scheduler=scheduler):
-        results[index] = result
-        if on_done is not None:
-            on_done(index, result)
+    stream = completed(function, units, workers=workers, scheduler=scheduler)
+    # Closed at once if the loop stops (Ctrl-C, SIGTERM), so the workers are stopped then,
+    # not when the traceback holding the generator is freed at exit.
+    with contextlib.closing(stream):
+        for index, result in stream:
+            results[index] = result
+            if on_done is not None:
+                on_done(index, result)
     return results
 
 

@@ -27,6 +27,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ from conductor.experiments.run import (
     run_unit,
 )
 from conductor.experiments.screen import PERCENTILES, screen, with_capacity
-from conductor.experiments.sweep import parse_values
+from conductor.experiments.sweep import parse_values, split_vary
 from conductor.metrics.pareto import non_dominated
 from conductor.metrics.results import RunResult, atomic_write
 from conductor.scenario.model import Scenario
@@ -366,7 +367,7 @@ def _capacity_levels(
     scenario: Scenario, vary: Iterable[str] | Mapping[str, Any]
 ) -> dict[tuple[str, str], list[int]]:
     """(component, provider) -> capacity levels, from `--vary` items."""
-    pairs = vary.items() if isinstance(vary, Mapping) else (_split(v) for v in vary)
+    pairs = vary.items() if isinstance(vary, Mapping) else (split_vary(v) for v in vary)
     levels = {}
     for path, values in pairs:
         match = CAPACITY.fullmatch(path)
@@ -391,13 +392,6 @@ def _capacity_levels(
             raise ConductorError(f"--vary {path}: capacities must be whole numbers >= 1")
         levels[component, provider] = sorted({int(v) for v in values})
     return levels
-
-
-def _split(item: str) -> tuple[str, str]:
-    path, sep, spec = item.partition("=")
-    if not sep or not path.strip() or not spec.strip():
-        raise ConductorError(f"--vary expects PATH=SPEC, got '{item}'")
-    return path.strip(), spec
 
 
 def _every(scenario, searched, levels) -> Iterable[Candidate]:
@@ -529,9 +523,11 @@ def _run(
     ]
     done: list[Outcome | None] = [None] * len(units)
     with progress_bar(len(units), label, progress) as advance:
-        for index, outcome in completed(run_unit, units, workers=workers, scheduler=scheduler):
-            done[index] = outcome
-            advance()
+        stream = completed(run_unit, units, workers=workers, scheduler=scheduler)
+        with closing(stream):
+            for index, outcome in stream:
+                done[index] = outcome
+                advance()
     grouped, position = [], 0
     for _, reps in jobs:
         grouped.append(done[position : position + len(reps)])

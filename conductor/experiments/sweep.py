@@ -138,7 +138,7 @@ def _plain(text: str) -> Any:
 def parse_vary(items: Iterable[str] | Mapping[str, Any]) -> dict[str, list[Any]]:
     """`PATH=SPEC` strings (or a mapping of path to SPEC or values) as path -> values."""
     varied: dict[str, list[Any]] = {}
-    pairs = items.items() if isinstance(items, Mapping) else (_split(i) for i in items)
+    pairs = items.items() if isinstance(items, Mapping) else (split_vary(i) for i in items)
     for path, values in pairs:
         try:
             varied[path] = parse_values(values) if isinstance(values, str) else list(values)
@@ -149,7 +149,8 @@ def parse_vary(items: Iterable[str] | Mapping[str, Any]) -> dict[str, list[Any]]
     return varied
 
 
-def _split(item: str) -> tuple[str, str]:
+def split_vary(item: str) -> tuple[str, str]:
+    """A `--vary PATH=SPEC` item as (path, spec)."""
     path, sep, spec = item.partition("=")
     if not sep or not path.strip() or not spec.strip():
         raise ScenarioError(f"--vary expects PATH=SPEC, got '{item}'")
@@ -341,11 +342,12 @@ def sweep(
                     stream = completed(
                         run_unit, [unit for _, unit in batch], workers=workers, scheduler=scheduler
                     )
-                    for position, outcome in stream:
-                        number, unit = batch[position]
-                        cache.put(unit, outcome)
-                        take(number, unit, Outcome(outcome.figures, {}))
-                        advance()
+                    with contextlib.closing(stream):
+                        for position, outcome in stream:
+                            number, unit = batch[position]
+                            cache.put(unit, outcome)
+                            take(number, unit, Outcome(outcome.figures, {}))
+                            advance()
             result.complete = True
         finally:
             collect()
