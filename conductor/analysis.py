@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from conductor import latency_grid, theory
-from conductor.plan import FlowPlan, OptionPlan, Plan
+from conductor.plan import FlowPlan, OptionPlan, Plan, availability
 from conductor.scenario.distributions import Exponential
 from conductor.strategies.base import Strategy
 
@@ -123,21 +123,6 @@ def _finite(x: float) -> float | None:
 
 def _key(plan: Plan, option: OptionPlan) -> str:
     return f"{plan.components[option.component].name}.{plan.providers[option.provider].name}"
-
-
-def _availability(plan: Plan, provider: int) -> float:
-    """Long-run fraction of time a provider and everything it depends on are up."""
-    seen, stack, up = set(), [provider], 1.0
-    while stack:
-        p = stack.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        spec = plan.providers[p]
-        if spec.up_time is not None and spec.down_time is not None:
-            up *= spec.up_time.mean / (spec.up_time.mean + spec.down_time.mean)
-        stack.extend(spec.depends_on)
-    return up
 
 
 def _exponential(option: OptionPlan) -> bool:
@@ -288,7 +273,7 @@ class _Model:
                 option = s.option
                 s.rate, s.wait, s.blocking, s.waiting, s.exact = rate, 0.0, 0.0, 0.0, True
                 _queue(s, option.capacity, self.poisson[option.index])
-                up = _availability(plan, option.provider)
+                up = availability(plan, option.provider)
                 s.failure = 1.0 - (1.0 - option.failure) * (1.0 - s.blocking) * up
                 s.exact &= up == 1.0
 
@@ -469,7 +454,7 @@ def _mva_exact(model: _Model) -> FlowEstimate | None:
             return None
         if option.capacity is not None and (option.capacity != 1 or not _exponential(option)):
             return None
-        if option.queue is not None or _availability(plan, option.provider) < 1:
+        if option.queue is not None or availability(plan, option.provider) < 1:
             return None
         demands[o] = demands.get(o, 0.0) + step.probability * step.calls * option.service.mean
     think = flow.arrivals.think.build().mean

@@ -31,6 +31,22 @@ class ProviderPlan:
     per_hour: float
 
 
+def availability(plan: Plan, provider: int) -> float:
+    """Declared long-run fraction of time a provider and every provider it depends on are
+    up (alternating renewal: mean up time over mean cycle, independent providers)."""
+    seen, stack, up = set(), [provider], 1.0
+    while stack:
+        index = stack.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        state = plan.providers[index]
+        if state.up_time is not None and state.down_time is not None:
+            up *= state.up_time.mean / (state.up_time.mean + state.down_time.mean)
+        stack.extend(state.depends_on)
+    return up
+
+
 @dataclass(frozen=True)
 class OptionPlan:
     """A component as served by one provider."""

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from conductor.nominal import component_rates, estimate
-from conductor.plan import FlowPlan, OptionPlan, Plan
+from conductor.plan import FlowPlan, OptionPlan, Plan, availability
 
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p999": 0.999}
 
@@ -111,7 +111,8 @@ def _flow_law(
         means.append(p * mean)
         variances.append(p * (var + mean * mean) - (p * mean) ** 2)
         if not step.optional:
-            ok *= 1.0 - p * (1.0 - (1.0 - option.failure) ** step.calls * _availability(provider))
+            served = (1.0 - option.failure) ** step.calls * availability(plan, option.provider)
+            ok *= 1.0 - p * (1.0 - served)
     best_mean = [0.0] * len(flow.steps)
     best_var = [0.0] * len(flow.steps)
     for step in flow.steps:  # in topological order
@@ -122,14 +123,6 @@ def _flow_law(
         best_var[step.index] = start_var + variances[step.index]
     end = max(range(len(flow.steps)), key=lambda i: best_mean[i])
     return best_mean[end], best_var[end], 1.0 - ok
-
-
-def _availability(provider) -> float:
-    """Long-run share of time a provider is up (1 without outages)."""
-    if provider.up_time is None or provider.down_time is None:
-        return 1.0
-    up, down = provider.up_time.mean, provider.down_time.mean
-    return up / (up + down) if up + down > 0 else 1.0
 
 
 def _finite_or(value: float, fallback: float) -> float:

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 
 from conductor.nominal import component_rates
-from conductor.plan import Plan
+from conductor.plan import Plan, availability
 
 
 @dataclass(frozen=True)
@@ -49,18 +49,7 @@ def component_terms(plan: Plan) -> list[Terms]:
 
 def unavailability(plan: Plan, provider: int) -> float:
     """Declared long-run fraction of time a provider (or one it depends on) is down."""
-    up = 1.0
-    stack, seen = [provider], set()
-    while stack:
-        index = stack.pop()
-        if index in seen:
-            continue
-        seen.add(index)
-        state = plan.providers[index]
-        if state.up_time is not None:
-            up *= state.up_time.mean / (state.up_time.mean + state.down_time.mean)
-        stack.extend(state.depends_on)
-    return 1.0 - up
+    return 1.0 - availability(plan, provider)
 
 
 def declared_risk(plan: Plan, option: int, terms: Terms) -> tuple[float, float]:
