@@ -15,11 +15,11 @@ from collections.abc import Callable, Generator
 import simpy
 
 from conductor.engine.portfolio import Portfolio
+from conductor.engine.protocol import Policy
 from conductor.engine.providers import ProviderState, come_up, go_down
 from conductor.engine.streams import Streams
 from conductor.plan import EventPlan, FlowPlan, Plan
 from conductor.scenario.distributions import Exponential
-from conductor.strategies.base import Strategy
 
 
 def event_process(
@@ -83,7 +83,7 @@ class ChangeRequests:
         self,
         env: simpy.Environment,
         plan: Plan,
-        strategy: Strategy,
+        strategy: Policy,
         streams: Streams,
         window: tuple[float, float],
     ):

@@ -8,30 +8,42 @@ round-trip distribution exactly, quantiles included, not only its mean.
 A provider that is down fails the attempt at once; an outage that begins while the
 attempt is in progress fails it when it returns. Abandoned attempts (timed out, lost
 hedges) keep their server until they finish: the provider does not know.
+
+The server is a free-server count and a FIFO queue of waiting attempts, not a
+`simpy.Resource`: a free server is taken at once, without an event, and a finishing
+attempt hands its server straight to the first waiter. Ties at one instant are served in
+the order the attempts reached the server.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from collections.abc import Generator
 
 import simpy
-from simpy import Interrupt
 
+from conductor.engine.protocol import CANCELLED, ERROR, OK, OUTAGE, REJECTED
 from conductor.engine.providers import ProviderState
 from conductor.engine.streams import Streams
 from conductor.plan import OptionPlan, Plan
-from conductor.strategies.base import CANCELLED, ERROR, OK, OUTAGE, REJECTED
 
 
 class Handle:
-    """Marks whether an attempt is waiting in a queue, so a lost hedge can leave it."""
+    """Where an attempt waits for a server, so a lost hedge can leave the queue."""
 
-    __slots__ = ("process", "waiting")
+    __slots__ = ("grant", "server")
 
     def __init__(self):
-        self.waiting = False
-        self.process: simpy.Process | None = None
+        self.server: OptionServer | None = None
+        self.grant: simpy.Event | None = None
+
+    def cancel(self) -> None:
+        """Leave the queue, if still in it: the attempt ends CANCELLED."""
+        grant = self.grant
+        if grant is not None and not grant.triggered:
+            self.server.waiting.remove(grant)
+            grant.succeed(CANCELLED)
 
 
 class Tally:
@@ -55,6 +67,7 @@ class OptionServer:
         "env",
         "errors",
         "failure",
+        "free",
         "high",
         "index",
         "latencies",
@@ -68,12 +81,12 @@ class OptionServer:
         "rate",
         "refilled",
         "rejections",
-        "resource",
         "service",
         "stamps",
         "tokens",
         "uniform",
         "wait",
+        "waiting",
         "waits",
     )
 
@@ -92,7 +105,8 @@ class OptionServer:
         self.per_call = plan.per_call
         self.provider = provider
         self.capacity = plan.capacity
-        self.resource = simpy.Resource(env, plan.capacity) if plan.capacity else None
+        self.free = plan.capacity  # servers free now; None when unlimited
+        self.waiting: deque[simpy.Event] = deque()  # grants of queued attempts, FIFO
         self.queue = plan.queue
         self.service = streams.draws(f"service/{plan.name}", plan.service)
         self.buffer = self.service.buffer
@@ -150,41 +164,40 @@ class OptionServer:
             if measured is not None:
                 self.rejections += 1
             return REJECTED
-        resource = self.resource
-        if resource is None:
+        free = self.free
+        if free is None:
             start = env.now
         else:
-            if (
-                self.queue is not None
-                and resource.count >= self.capacity
-                and len(resource.queue) >= self.queue
-            ):
-                if measured is not None:
-                    self.rejections += 1
-                return REJECTED
-            arrived = env.now
-            request = resource.request()
-            if handle is None:
-                yield request
+            if free > 0:
+                self.free = free - 1
+                arrived = start = env.now
             else:
-                handle.waiting = True
-                try:
-                    yield request
-                except Interrupt:
-                    request.cancel()
-                    resource.release(request)
+                waiting = self.waiting
+                if self.queue is not None and len(waiting) >= self.queue:
+                    if measured is not None:
+                        self.rejections += 1
+                    return REJECTED
+                arrived = env.now
+                grant = env.event()
+                waiting.append(grant)
+                if handle is not None:
+                    handle.server = self
+                    handle.grant = grant
+                if (yield grant) == CANCELLED:
                     return CANCELLED
-                finally:
-                    handle.waiting = False
-            start = env.now
+                start = env.now
             if measured is not None:
                 self.wait += start - arrived
                 self.waits += 1
         buffer = self.buffer
         yield env.timeout((buffer.pop() if buffer else self.service.refill()) * provider.slow)
         end = env.now
-        if resource is not None:
-            resource.release(request)
+        if free is not None:
+            waiting = self.waiting
+            if waiting:
+                waiting.popleft().succeed()
+            else:
+                self.free += 1
         low = start if start > self.low else self.low
         high = end if end < self.high else self.high
         if high > low:

@@ -6,9 +6,11 @@ whose calls fail after the strategy's retries fails the whole request at that in
 and no further step starts; attempts already under way finish unseen. An `optional`
 step's failure is ignored. A flow whose DAG is a plain chain runs in one process.
 
-A call is one or more attempts: the strategy chooses the option of each, the call's
-policy says when to give up on an attempt (`timeout`), how often to retry and after what
-backoff, and when to hedge with another attempt before the first has answered.
+A call is one or more attempts: the strategy chooses the option of each, and the call's
+policy (`protocol.CallPolicy.call`, a generator) runs them through the `Calls` this
+executor offers: an attempt waited on, or sent and raced against a timer. A timed attempt
+needs no process of its own: its generator is stepped by the callbacks of the events it
+waits on, and one timer event decides the race.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from collections.abc import Generator
 import simpy
 
 from conductor.engine.options import Handle, OptionServer, Tally
+from conductor.engine.protocol import OK, TIMEOUT, Policy
 from conductor.engine.streams import Streams
 from conductor.plan import FlowPlan, Plan
-from conductor.strategies.base import OK, TIMEOUT, CallPolicy, Strategy
 
 
 class RequestState:
@@ -43,7 +45,7 @@ class Executor:
         self,
         env: simpy.Environment,
         plan: Plan,
-        strategy: Strategy,
+        strategy: Policy,
         servers: list[OptionServer],
         streams: Streams,
         warmup: float,
@@ -54,6 +56,8 @@ class Executor:
         self.servers = servers
         self.warmup = warmup
         self.policies = strategy.policies
+        self.choose = strategy.choose
+        self.observes = strategy.observes
         # The fast path: one attempt, no timer, nothing to observe (a component outside
         # the strategy's scope is always on it).
         self.simple = tuple(
@@ -87,7 +91,7 @@ class Executor:
             )
             for flow in plan.flows
         ]
-        self.jitter = [streams.uniforms(f"jitter/{c.name}") for c in plan.components]
+        self.jitters = [streams.uniforms(f"jitter/{c.name}") for c in plan.components]
         self.retry_tokens = [
             p.retry_budget * 10.0 + 1.0 if p.retry_budget is not None else 0.0
             for p in strategy.policies
@@ -162,18 +166,29 @@ class Executor:
     ) -> Generator[simpy.Event, object, None]:
         """Run a step, then carry on inline with the first successor it makes ready."""
         steps = flow.steps
-        branches = self.branches[flow.index]
+        chain = self.chains[flow.index]
+        servers = self.servers
+        calls = self.calls
         while True:
             step = steps[index]
+            component, repeat, branch, probability, optional, simple, choose = chain[index]
             done = True
-            if branches[index] is None or branches[index]() < step.probability:
-                for _ in range(step.calls):
-                    done = yield from self.call(step.component, measured)
+            if branch is None or branch() < probability:
+                for _ in repeat:
+                    if simple:
+                        if measured is not None:
+                            calls[component] += 1
+                        option = choose(component, 0, -1)
+                        done = option >= 0 and (yield from servers[option].attempt(measured)) == OK
+                        if not done and measured is not None:
+                            self.failed_calls[component] += 1
+                    else:
+                        done = yield from self.call(component, measured)
                     if not done:
                         break
             if state.failed:
                 return
-            if not done and not step.optional:
+            if not done and not optional:
                 state.failed = True
                 state.done.succeed()
                 return
@@ -214,130 +229,138 @@ class Executor:
         if policy.static:
             option = self.strategy.static_choose(component, 0, -1)
             ok = option >= 0 and (yield from self.servers[option].attempt(measured)) == OK
-            if not ok and measured is not None:
-                self.failed_calls[component] += 1
-            return ok
-        budget = policy.retry_budget
-        if budget is not None:
-            # Each call earns `budget` retry tokens, up to a burst of ten calls' worth.
-            self.retry_tokens[component] = min(
-                self.retry_tokens[component] + budget, budget * 10.0 + 1.0
-            )
-        if policy.hedge_delay is not None:
-            ok = yield from self._hedged(component, measured, policy)
-            retry = 0
-            while not ok and retry < policy.retries and self._may_retry(component, policy):
-                retry += 1
-                delay = policy.backoff(retry, self.jitter[component]())
-                if delay > 0:
-                    yield self.env.timeout(delay)
-                ok = yield from self._hedged(component, measured, policy)
         else:
-            ok = yield from self._attempts(component, measured, policy)
+            budget = policy.retry_budget
+            if budget is not None:
+                # Each call earns `budget` retry tokens, up to a burst of ten calls' worth.
+                self.retry_tokens[component] = min(
+                    self.retry_tokens[component] + budget, budget * 10.0 + 1.0
+                )
+            ok = yield from policy.call(self, component, measured)
         if not ok and measured is not None:
             self.failed_calls[component] += 1
         return ok
 
-    def _attempts(
-        self, component: int, measured: Tally | None, policy: CallPolicy
-    ) -> Generator[simpy.Event, object, bool]:
-        env = self.env
-        strategy = self.strategy
-        observes = strategy.observes
-        attempt = 0
-        previous = -1
-        while True:
-            option = strategy.choose(component, attempt, previous)
-            if option < 0:
-                return False
-            server = self.servers[option]
-            started = env.now
-            if policy.timeout is None:
-                outcome = yield from server.attempt(measured)
-            else:
-                process = env.process(server.attempt(measured))
-                yield process | env.timeout(policy.timeout)
-                if process.triggered:
-                    outcome = process.value
-                else:
-                    outcome = TIMEOUT
-                    if measured is not None:
-                        self.timeouts[option] += 1
-            if observes:
-                strategy.observe(option, outcome, env.now - started, env.now)
-            if outcome == OK:
-                return True
-            attempt += 1
-            if attempt > policy.retries or not self._may_retry(component, policy):
-                return False
-            delay = policy.backoff(attempt, self.jitter[component]())
-            if delay > 0:
-                yield env.timeout(delay)
-            previous = option
+    # The Calls protocol: what a call policy may do -------------------------------------
 
-    def _may_retry(self, component: int, policy: CallPolicy) -> bool:
+    def attempt(
+        self, option: int, measured: Tally | None, timeout: float | None
+    ) -> Generator[simpy.Event, object, int]:
+        """One attempt, waited on (TIMEOUT after `timeout`), observed when asked."""
+        env = self.env
+        started = env.now
+        if timeout is None:
+            outcome = yield from self.servers[option].attempt(measured)
+        else:
+            sent = self.send(option, measured, timeout)
+            if sent.outcome < 0:
+                sent.waiter = wake = env.event()
+                yield wake
+            outcome = sent.outcome
+        if self.observes:
+            self.strategy.observe(option, outcome, env.now - started, env.now)
+        return outcome
+
+    def send(self, option: int, measured: Tally | None, timeout: float | None) -> Sent:
+        """Start an attempt without waiting for it; it answers TIMEOUT after `timeout`."""
+        sent = Sent(self, option, measured)
+        sent.step(None)
+        if timeout is not None and sent.outcome < 0:
+            self.env.timeout(timeout).callbacks.append(sent.expire)
+        return sent
+
+    def first(self, sent: list[Sent], delay: float | None) -> simpy.Event:
+        """An event that fires when any of `sent` answers, or after `delay`."""
+        wake = self.env.event()
+        for attempt in sent:
+            if attempt.outcome >= 0:
+                wake.succeed()
+                return wake
+            attempt.waiter = wake
+        if delay is not None:
+            self.env.timeout(delay).callbacks.append(lambda _, wake=wake: _wake(wake))
+        return wake
+
+    def answered(self, attempt: Sent) -> None:
+        """Tell the strategy an attempt's outcome, when it observes."""
+        if self.observes:
+            now = self.env.now
+            self.strategy.observe(attempt.option, attempt.outcome, now - attempt.sent, now)
+
+    def may_retry(self, component: int) -> bool:
         """Spend a retry token, if the policy has a retry budget; False when none is left."""
-        if policy.retry_budget is None:
+        if self.policies[component].retry_budget is None:
             return True
         if self.retry_tokens[component] < 1.0:
             return False
         self.retry_tokens[component] -= 1.0
         return True
 
-    def _hedged(
-        self, component: int, measured: Tally | None, policy: CallPolicy
-    ) -> Generator[simpy.Event, object, bool]:
-        """Send another attempt every `hedge_delay`, or at once after a failure, until one
-        succeeds or `max_attempts` have failed; losers still queued leave the queue."""
-        env = self.env
-        strategy = self.strategy
-        running: list[tuple[simpy.Process, Handle, int, float]] = []
-        sent = 0
-        previous = -1
-        while True:
-            if sent < policy.max_attempts:
-                option = strategy.choose(component, sent, previous)
-                if option < 0:
-                    sent = policy.max_attempts
-                else:
-                    handle = Handle()
-                    process = env.process(self._timed(option, measured, handle, policy.timeout))
-                    running.append((process, handle, option, env.now))
-                    previous = option
-                    sent += 1
-            if not running:
-                return False
-            waits = [entry[0] for entry in running]
-            if sent < policy.max_attempts:
-                waits.append(env.timeout(policy.hedge_delay))
-            yield env.any_of(waits)
-            still = []
-            for entry in running:
-                process, _, option, started = entry
-                if not process.triggered:
-                    still.append(entry)
-                    continue
-                outcome = process.value
-                if strategy.observes:
-                    strategy.observe(option, outcome, env.now - started, env.now)
-                if outcome == OK:
-                    for other, handle, _, _ in running:
-                        if not other.triggered and handle.waiting:
-                            handle.process.interrupt()
-                    return True
-            running = still
+    def jitter(self, component: int) -> float:
+        """A uniform variate for the component's backoff jitter."""
+        return self.jitters[component]()
 
-    def _timed(
-        self, option: int, measured: Tally | None, handle: Handle, timeout: float | None
-    ) -> Generator[simpy.Event, object, int]:
-        """One hedged attempt, given up as TIMEOUT after `timeout` (its work goes on)."""
-        env = self.env
-        handle.process = process = env.process(self.servers[option].attempt(measured, handle))
-        if timeout is None:
-            return (yield process)
-        yield process | env.timeout(timeout)
-        if process.triggered:
-            return process.value
-        if measured is not None:
-            self.timeouts[option] += 1
-        return TIMEOUT
+
+def _wake(event: simpy.Event) -> None:
+    if not event.triggered:
+        event.succeed()
+
+
+class Sent:
+    """An attempt stepped by its events' callbacks: no process of its own, so a caller can
+    race it against one timer and walk away from it (its work goes on)."""
+
+    __slots__ = (
+        "executor",
+        "generator",
+        "handle",
+        "measured",
+        "option",
+        "outcome",
+        "sent",
+        "waiter",
+    )
+
+    def __init__(self, executor: Executor, option: int, measured: Tally | None):
+        self.executor = executor
+        self.option = option
+        self.measured = measured
+        self.sent = executor.env.now
+        self.outcome = -1
+        self.waiter: simpy.Event | None = None
+        self.handle = Handle()
+        self.generator = executor.servers[option].attempt(measured, self.handle)
+
+    def step(self, event: simpy.Event | None) -> None:
+        """Resume the attempt with an event's value until it waits again or ends."""
+        value = None if event is None else event._value
+        generator = self.generator
+        try:
+            while True:
+                target = generator.send(value)
+                if target.callbacks is not None:
+                    target.callbacks.append(self.step)
+                    return
+                value = target._value
+        except StopIteration as stop:
+            self.generator = None
+            if self.outcome < 0:
+                self.answer(stop.value)
+
+    def expire(self, _: simpy.Event) -> None:
+        """The timer ran out before the attempt answered: it is a TIMEOUT."""
+        if self.outcome < 0:
+            if self.measured is not None:
+                self.executor.timeouts[self.option] += 1
+            self.answer(TIMEOUT)
+
+    def answer(self, outcome: int) -> None:
+        """Record the outcome and wake whoever waits for this attempt."""
+        self.outcome = outcome
+        waiter = self.waiter
+        if waiter is not None and not waiter.triggered:
+            waiter.succeed()
+
+    def cancel(self) -> None:
+        """Leave the server's queue, if still waiting in it (the attempt ends CANCELLED)."""
+        self.handle.cancel()

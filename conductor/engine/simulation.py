@@ -9,17 +9,17 @@ from conductor.engine.arrivals import arrivals
 from conductor.engine.events import ChangeRequests, event_process
 from conductor.engine.options import option_servers
 from conductor.engine.portfolio import Portfolio
+from conductor.engine.protocol import Policy
 from conductor.engine.providers import outages, provider_states
 from conductor.engine.requests import Executor
 from conductor.engine.streams import Streams
 from conductor.metrics.records import Records
 from conductor.plan import Plan
-from conductor.strategies.base import Strategy
 
 
 def simulate(
     plan: Plan,
-    strategy: Strategy,
+    strategy: Policy,
     replication: int = 0,
     *,
     seed: int | None = None,
@@ -120,7 +120,7 @@ def simulate(
     )
 
 
-def _reviews(env: simpy.Environment, strategy: Strategy, portfolio: Portfolio, every: float):
+def _reviews(env: simpy.Environment, strategy: Policy, portfolio: Portfolio, every: float):
     while True:
         yield env.timeout(every)
         strategy.review(portfolio)

@@ -20,22 +20,39 @@ in `StrategyParams`.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar
 
-import numpy as np
 from pydantic import Field, ValidationError
 
+from conductor.engine.protocol import (
+    CANCELLED,
+    ERROR,
+    OK,
+    OUTAGE,
+    OUTCOMES,
+    REJECTED,
+    TIMEOUT,
+    CallPolicy,
+    Context,
+)
 from conductor.errors import ScenarioError
 from conductor.plan import ComponentPlan, Plan
 from conductor.scenario.model import Backoff, Model
-from conductor.scenario.units import MAX_DURATION, PositiveDuration, format_duration
+from conductor.scenario.units import PositiveDuration, format_duration
 
-# Attempt outcomes, as small ints so the hot path compares integers.
-OK, ERROR, REJECTED, OUTAGE, TIMEOUT, CANCELLED = range(6)
-OUTCOMES = ("ok", "error", "rejected", "outage", "timeout", "cancelled")
+__all__ = [
+    "CANCELLED",
+    "ERROR",
+    "OK",
+    "OUTAGE",
+    "OUTCOMES",
+    "REJECTED",
+    "TIMEOUT",
+    "CallPolicy",
+    "Context",
+    "Strategy",
+    "StrategyParams",
+]
 
 MAX_RETRIES = 100
 """Most retries (and hedged attempts) of one call: past that a call never ends."""
@@ -66,80 +83,6 @@ class StrategyParams(Model):
         "serving a component outside `components` (static: every component). Default: the "
         "component's first option.",
     )
-
-
-@dataclass(frozen=True)
-class CallPolicy:
-    """How the engine executes one call of a component: attempts, timeouts, retries, hedges."""
-
-    timeout: float | None = None
-    retries: int = 0
-    backoff_base: float = 0.0
-    backoff_multiplier: float = 2.0
-    backoff_max: float = float("inf")
-    jitter: bool = False
-    retry_budget: float | None = None
-    hedge_delay: float | None = None
-    max_attempts: int = 1
-    static: bool = False  # outside the policy's scope: one attempt at the current option
-
-    @property
-    def simple(self) -> bool:
-        """True when a call is exactly one attempt with no timer: the engine's fast path."""
-        return self.static or (
-            self.timeout is None and self.retries == 0 and self.hedge_delay is None
-        )
-
-    def backoff(self, retry: int, uniform: float) -> float:
-        """Delay before retry number `retry` (1-based); `uniform` in [0, 1) for jitter."""
-        delay = backoff_delay(self.backoff_base, self.backoff_multiplier, self.backoff_max, retry)
-        return delay * uniform if self.jitter else delay
-
-
-def backoff_delay(base: float, multiplier: float, cap: float, retry: int) -> float:
-    """base × multiplier^(retry-1), at most cap, computed in log space so that no
-    multiplier and no retry count overflows."""
-    if base <= 0 or cap <= 0:
-        return 0.0
-    # Past MAX_DURATION a delay only means "never within any horizon": no need for more.
-    cap = min(cap, MAX_DURATION)
-    log_delay = math.log(base) + (retry - 1) * math.log(max(multiplier, 1.0))
-    return cap if log_delay >= math.log(cap) else math.exp(log_delay)
-
-
-class Context(Protocol):
-    """What the engine offers a strategy."""
-
-    now: float
-    current: list[int]  # per component: the option a single-sourcing policy routes to
-    pending: list[int]  # per component: the option a migration is heading for, or -1
-
-    def migrate(self, component: int, option: int) -> None:
-        """Make an option the component's current one (switch-in, lead time, min_term)."""
-
-    def adopt(self, component: int, options: tuple[int, ...]) -> None:
-        """Engage several options for a component, retiring a status quo outside them."""
-
-    def engage(self, option: int) -> None:
-        """Engage an option (paying its switch-in unless it is part of the free start)."""
-
-    def disengage(self, option: int) -> bool:
-        """Disengage an option; False while its `min_term` forbids it."""
-
-    def serving(self, option: int) -> bool:
-        """True when an option is engaged and its lead time has passed."""
-
-    def engaged(self, option: int) -> bool:
-        """True when an option is engaged (it may still be in its lead time)."""
-
-    def generator(self, name: str) -> np.random.Generator:
-        """A random stream of the strategy's own, named."""
-
-    def uniforms(self, name: str) -> Callable[[], float]:
-        """Uniform [0, 1) variates from a named stream of the strategy's own."""
-
-    def price(self, option: int) -> float:
-        """The current price factor of an option's provider (1 until a price event)."""
 
 
 class Strategy:

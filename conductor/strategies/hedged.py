@@ -12,14 +12,17 @@ min(X₁, d + X₂), and the extra load is P(X₁ > d) attempts per call, 5 % at
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Annotated
 
+import simpy
 from pydantic import Field, field_validator
 
+from conductor.engine.protocol import OK, CallPolicy, Calls
 from conductor.scenario.sums import sum_quantile
 from conductor.scenario.units import format_duration, parse_duration
-from conductor.strategies.base import MAX_RETRIES, CallPolicy
+from conductor.strategies.base import MAX_RETRIES
 from conductor.strategies.ordered import Ordered, OrderedParams
 
 _PERCENTILE = re.compile(r"^p([1-9]\d?(?:\.\d+)?)$")
@@ -53,6 +56,59 @@ def declared_quantile(plan, option: int, q: float) -> float:
     return sum_quantile(option_plan.service, network, q)
 
 
+@dataclass(frozen=True)
+class HedgedCall(CallPolicy):
+    """A call that sends another attempt every `hedge_delay` without an answer, or at once
+    after a failure, until one succeeds or `max_attempts` have failed; the whole group is
+    retried after its backoff."""
+
+    def call(
+        self, calls: Calls, component: int, measured: object
+    ) -> Generator[simpy.Event, object, bool]:
+        ok = yield from self.group(calls, component, measured)
+        retry = 0
+        while not ok and retry < self.retries and calls.may_retry(component):
+            retry += 1
+            delay = self.backoff(retry, calls.jitter(component))
+            if delay > 0:
+                yield calls.env.timeout(delay)
+            ok = yield from self.group(calls, component, measured)
+        return ok
+
+    def group(
+        self, calls: Calls, component: int, measured: object
+    ) -> Generator[simpy.Event, object, bool]:
+        """One group of hedged attempts; losers still queued leave the queue."""
+        running = []
+        sent = 0
+        previous = -1
+        most = self.max_attempts
+        while True:
+            if sent < most:
+                option = calls.choose(component, sent, previous)
+                if option < 0:
+                    sent = most
+                else:
+                    running.append(calls.send(option, measured, self.timeout))
+                    previous = option
+                    sent += 1
+            if not running:
+                return False
+            yield calls.first(running, self.hedge_delay if sent < most else None)
+            still = []
+            for attempt in running:
+                if attempt.outcome < 0:
+                    still.append(attempt)
+                    continue
+                calls.answered(attempt)
+                if attempt.outcome == OK:
+                    for other in running:
+                        if other.outcome < 0:
+                            other.cancel()
+                    return True
+            running = still
+
+
 class Hedged(Ordered):
     """Hedged requests."""
 
@@ -65,7 +121,9 @@ class Hedged(Ordered):
         if isinstance(delay, str):
             primary = self.ordered(component, params.order)[0]
             delay = declared_quantile(self.plan, primary, float(delay[1:]) / 100.0)
-        return replace(base, hedge_delay=delay, max_attempts=params.max_attempts)
+        return HedgedCall(
+            **{**vars(base), "hedge_delay": delay, "max_attempts": params.max_attempts}
+        )
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         chain = self.chains[component]
