@@ -149,7 +149,7 @@ class OptionServer:
             measured.attempts[index] += 1
             if self.per_call:
                 measured.spend[index] += self.per_call * provider.price
-            self.stamps.append(env.now)
+            self.stamps.append(sent)
             if provider.down:  # an exit leaves the provider down for good
                 self.outage_failures += 1
                 return OUTAGE
@@ -160,24 +160,27 @@ class OptionServer:
         if network is not None:
             half_trip = 0.5 * network()
             yield env.timeout(half_trip * provider.slow)
-        if self.rate is not None and not self._take_token(env.now):
+            now = env.now
+        else:
+            now = sent
+        if self.rate is not None and not self._take_token(now):
             if measured is not None:
                 self.rejections += 1
             return REJECTED
         free = self.free
         if free is None:
-            start = env.now
+            start = now
         else:
             if free > 0:
                 self.free = free - 1
-                arrived = start = env.now
+                arrived = start = now
             else:
                 waiting = self.waiting
                 if self.queue is not None and len(waiting) >= self.queue:
                     if measured is not None:
                         self.rejections += 1
                     return REJECTED
-                arrived = env.now
+                arrived = now
                 grant = env.event()
                 waiting.append(grant)
                 if handle is not None:

@@ -17,7 +17,7 @@ never the other way round.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
@@ -51,8 +51,10 @@ class Context(Protocol):
     def now(self) -> float:
         """The simulation clock."""
 
-    current: list[int]  # per component: the option a single-sourcing policy routes to
-    pending: list[int]  # per component: the option a migration is heading for, or -1
+    # Read-only views, kept current by the portfolio (a strategy changes them only through
+    # the methods below).
+    current: Sequence[int]  # per component: the option a single-sourcing policy routes to
+    pending: Sequence[int]  # per component: the option a migration is heading for, or -1
 
     def migrate(self, component: int, option: int) -> None:
         """Make an option the component's current one (switch-in, lead time, min_term)."""
@@ -106,6 +108,12 @@ class Calls(Protocol):
     ) -> Generator[simpy.Event, object, int]:
         """Make one attempt and wait for its outcome (TIMEOUT after `timeout`); the
         strategy observes it when it asks to."""
+
+    def lead(
+        self, option: int, measured: object, timeout: float | None, patience: float | None
+    ) -> Generator[simpy.Event, object, Sent]:
+        """Make an attempt and wait until it answers or `patience` passes (then it goes on
+        unanswered, its timeout still armed)."""
 
     def send(self, option: int, measured: object, timeout: float | None) -> Sent:
         """Start an attempt and return at once; `first` waits for it."""

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Generator
+from heapq import heappush
 
 import simpy
+from simpy.core import NORMAL
 
 from conductor.engine.options import Handle, OptionServer, Tally
 from conductor.engine.protocol import OK, TIMEOUT, Policy
@@ -247,26 +249,60 @@ class Executor:
         self, option: int, measured: Tally | None, timeout: float | None
     ) -> Generator[simpy.Event, object, int]:
         """One attempt, waited on (TIMEOUT after `timeout`), observed when asked."""
-        env = self.env
-        started = env.now
         if timeout is None:
+            env = self.env
+            started = env.now
             outcome = yield from self.servers[option].attempt(measured)
+            if self.observes:
+                self.strategy.observe(option, outcome, env.now - started, env.now)
+            return outcome
+        sent = yield from self.lead(option, measured, timeout, None)
+        self.answered(sent)
+        return sent.outcome
+
+    def lead(
+        self, option: int, measured: Tally | None, timeout: float | None, patience: float | None
+    ) -> Generator[simpy.Event, object, Sent]:
+        """An attempt run inside the calling process until it answers, its `timeout`
+        passes (it answers TIMEOUT) or `patience` passes (it goes on alone, still
+        unanswered, with its timeout armed). One timer, no process of its own."""
+        env = self.env
+        sent = Sent(self, option, measured)
+        if patience is not None and (timeout is None or patience < timeout):
+            wait = patience
         else:
-            sent = self.send(option, measured, timeout)
-            if sent.outcome < 0:
-                sent.waiter = wake = env.event()
-                yield wake
-            outcome = sent.outcome
-        if self.observes:
-            self.strategy.observe(option, outcome, env.now - started, env.now)
-        return outcome
+            wait, patience = timeout, None
+        generator = sent.generator
+        if wait is None:
+            sent.generator = None
+            sent.answer((yield from generator))
+            return sent
+        sent.process = env.active_process
+        env.timeout(wait).callbacks.append(sent.detach)
+        value = None
+        while True:
+            try:
+                event = generator.send(value)
+            except StopIteration as stop:
+                sent.generator = sent.process = None
+                sent.answer(stop.value)
+                return sent
+            value = yield event
+            if sent.process is None:
+                break
+        # The timer went off first: the attempt now runs on its events' callbacks.
+        if patience is None:
+            sent.expire(None)
+        elif timeout is not None:
+            sent.arm(timeout)
+        return sent
 
     def send(self, option: int, measured: Tally | None, timeout: float | None) -> Sent:
         """Start an attempt without waiting for it; it answers TIMEOUT after `timeout`."""
         sent = Sent(self, option, measured)
         sent.step(None)
         if timeout is not None and sent.outcome < 0:
-            self.env.timeout(timeout).callbacks.append(sent.expire)
+            sent.arm(timeout)
         return sent
 
     def first(self, sent: list[Sent], delay: float | None) -> simpy.Event:
@@ -306,17 +342,17 @@ def _wake(event: simpy.Event) -> None:
         event.succeed()
 
 
-class Sent:
+class Sent(Handle):
     """An attempt stepped by its events' callbacks: no process of its own, so a caller can
     race it against one timer and walk away from it (its work goes on)."""
 
     __slots__ = (
         "executor",
         "generator",
-        "handle",
         "measured",
         "option",
         "outcome",
+        "process",
         "sent",
         "waiter",
     )
@@ -328,8 +364,9 @@ class Sent:
         self.sent = executor.env.now
         self.outcome = -1
         self.waiter: simpy.Event | None = None
-        self.handle = Handle()
-        self.generator = executor.servers[option].attempt(measured, self.handle)
+        self.process: simpy.Process | None = None  # the caller running it inline, if any
+        self.grant = None
+        self.generator = executor.servers[option].attempt(measured, self)
 
     def step(self, event: simpy.Event | None) -> None:
         """Resume the attempt with an event's value until it waits again or ends."""
@@ -347,7 +384,28 @@ class Sent:
             if self.outcome < 0:
                 self.answer(stop.value)
 
-    def expire(self, _: simpy.Event) -> None:
+    def detach(self, timer: simpy.Event) -> None:
+        """Stop running inline in the caller: the attempt goes on by its events'
+        callbacks, and the caller resumes now (as SimPy's own Interrupt does)."""
+        process = self.process
+        if process is None:
+            return
+        self.process = None
+        target = process._target
+        target.callbacks.remove(process._resume)
+        target.callbacks.append(self.step)
+        process._resume(timer)
+
+    def arm(self, timeout: float) -> None:
+        """Answer TIMEOUT at `timeout` after the attempt was sent, unless answered first."""
+        env = self.executor.env
+        timer = simpy.Event(env)
+        timer._ok, timer._value = True, None
+        # At the instant sent + timeout, computed as a timer set at sending would be.
+        heappush(env._queue, (self.sent + timeout, NORMAL, next(env._eid), timer))
+        timer.callbacks.append(self.expire)
+
+    def expire(self, _: simpy.Event | None) -> None:
         """The timer ran out before the attempt answered: it is a TIMEOUT."""
         if self.outcome < 0:
             if self.measured is not None:
@@ -360,7 +418,3 @@ class Sent:
         waiter = self.waiter
         if waiter is not None and not waiter.triggered:
             waiter.succeed()
-
-    def cancel(self) -> None:
-        """Leave the server's queue, if still waiting in it (the attempt ends CANCELLED)."""
-        self.handle.cancel()

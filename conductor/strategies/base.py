@@ -1,8 +1,10 @@
 """The strategy interface: how a policy plugs into the engine.
 
 A strategy holds a portfolio of engaged options and decides, for every attempt of every
-call, which engaged option serves it. The engine owns the mechanics of a call (attempts,
-timeouts, retries with backoff, hedges); the strategy owns the choices:
+call, which engaged option serves it. It meets the engine only through
+`conductor.engine.protocol`: the engine owns time, servers and records; the strategy owns
+the choices, and each component's `CallPolicy` (built by `call_policy`) runs its calls —
+the default attempt/retry loop, or a policy's own (`hedged.HedgedCall`):
 
 - `start(context)` engages the starting portfolio (free unless it differs from the
   scenario's `status_quo`);

@@ -19,7 +19,7 @@ from typing import Annotated
 import simpy
 from pydantic import Field, field_validator
 
-from conductor.engine.protocol import OK, CallPolicy, Calls
+from conductor.engine.protocol import OK, CallPolicy, Calls, Sent
 from conductor.scenario.sums import sum_quantile
 from conductor.scenario.units import format_duration, parse_duration
 from conductor.strategies.base import MAX_RETRIES
@@ -65,24 +65,39 @@ class HedgedCall(CallPolicy):
     def call(
         self, calls: Calls, component: int, measured: object
     ) -> Generator[simpy.Event, object, bool]:
-        ok = yield from self.group(calls, component, measured)
+        patience = self.hedge_delay if self.max_attempts > 1 else None
         retry = 0
-        while not ok and retry < self.retries and calls.may_retry(component):
+        while True:
+            option = calls.choose(component, 0, -1)
+            if option >= 0:
+                # The first attempt runs inline until it answers or the hedge is due: most
+                # calls end there, at the price of one timer.
+                first = yield from calls.lead(option, measured, self.timeout, patience)
+                if first.outcome == OK:
+                    calls.answered(first)
+                    return True
+                if (yield from self.hedges(calls, component, measured, first)):
+                    return True
+            if retry >= self.retries or not calls.may_retry(component):
+                return False
             retry += 1
             delay = self.backoff(retry, calls.jitter(component))
             if delay > 0:
                 yield calls.env.timeout(delay)
-            ok = yield from self.group(calls, component, measured)
-        return ok
 
-    def group(
-        self, calls: Calls, component: int, measured: object
+    def hedges(
+        self, calls: Calls, component: int, measured: object, first: Sent
     ) -> Generator[simpy.Event, object, bool]:
-        """One group of hedged attempts; losers still queued leave the queue."""
-        running = []
-        sent = 0
-        previous = -1
+        """The rest of a group after its first attempt: the next goes out at once when the
+        first has failed, else now (the hedge is due); losers still queued leave."""
         most = self.max_attempts
+        if first.outcome >= 0:
+            calls.answered(first)
+            running = []
+        else:
+            running = [first]
+        sent = 1
+        previous = first.option
         while True:
             if sent < most:
                 option = calls.choose(component, sent, previous)
