@@ -24,10 +24,10 @@ import numpy as np
 import simpy
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tandem import batch_means, engine_inputs, timed  # noqa: E402
+from tandem import batch_means, engine_inputs, timed
 
-import conductor  # noqa: E402
-import conductor.engine.simulation  # noqa: E402
+import conductor
+import conductor.engine.simulation
 
 
 def fanout_scenario(branches: int, lam: float, mu: float, horizon: float, seed: int = 1) -> dict:
@@ -111,9 +111,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         _, seconds, latencies = timed(lambda: floor_run(args.branches, lam, mu, horizon, args.seed))
         cpu["floor"] = min(cpu["floor"], seconds)
         means["floor"] = batch_means(latencies)
-        _, seconds, records = timed(
-            lambda: conductor.engine.simulation.simulate(plan, strategy, 0)
-        )
+        _, seconds, records = timed(lambda: conductor.engine.simulation.simulate(plan, strategy, 0))
         cpu["conductor engine"] = min(cpu["conductor engine"], seconds)
         means["conductor engine"] = batch_means(records.latency)
     print(f"{args.branches}-way fan-out, rho {args.rho}, {args.requests} requests")

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tandem import timed  # noqa: E402
+from tandem import timed
 
-import conductor  # noqa: E402
-import conductor.engine.simulation  # noqa: E402
-import conductor.plan  # noqa: E402
-import conductor.strategies.registry  # noqa: E402
+import conductor
+import conductor.engine.simulation
+import conductor.plan
+import conductor.strategies.registry
 
 
 def pair_scenario(lam: float, horizon: float, seed: int = 1) -> dict[str, Any]:
@@ -40,9 +40,7 @@ def pair_scenario(lam: float, horizon: float, seed: int = 1) -> dict[str, Any]:
             "b": {"kind": "external", "network": network},
         },
         "components": {"api": {"options": {"a": dict(option), "b": dict(option)}}},
-        "flows": {
-            "calls": {"arrivals": {"process": "poisson", "rate": lam}, "steps": {"api": {}}}
-        },
+        "flows": {"calls": {"arrivals": {"process": "poisson", "rate": lam}, "steps": {"api": {}}}},
         "strategies": {
             "static": {"policy": "static", "use": {"api": "a"}},
             "hedged": {
