@@ -43,7 +43,9 @@ import json
 import math
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +54,7 @@ from typing import Any
 import ciw
 import numpy as np
 import simpy
+from floor_tandem import events_scheduled, floor_run
 
 import conductor
 import conductor.engine.simulation
@@ -141,12 +144,6 @@ class _CountingEnvironment(simpy.Environment):
         type(self).last = self
 
 
-def events_scheduled(env: simpy.Environment) -> int | None:
-    """Events scheduled so far in a SimPy environment (its event-id counter), if readable."""
-    counter = getattr(env, "_eid", None)
-    return next(counter) if counter is not None else None
-
-
 def simulate_counting(plan, strategy) -> tuple[Any, int | None]:
     """`simulate(plan, strategy, 0)` with its Environment's event count (no per-event cost:
     the subclass only overrides __init__)."""
@@ -162,48 +159,6 @@ def simulate_counting(plan, strategy) -> tuple[Any, int | None]:
 
 
 # The three engines ---------------------------------------------------------------------
-
-
-def floor_run(
-    stations: int, servers: int, lam: float, mu: float, horizon: float, seed: int
-) -> tuple[list[float], int | None]:
-    """The hand-written SimPy model; returns end-to-end times and events scheduled."""
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(stations + 1)]
-    expected = lam * horizon
-    gaps = streams[0].exponential(1.0 / lam, int(expected + 10.0 * math.sqrt(expected) + 100))
-    times = np.cumsum(gaps)
-    while times[-1] < horizon:  # practically never: ten standard deviations of margin
-        times = np.concatenate(
-            [times, times[-1] + np.cumsum(streams[0].exponential(1 / lam, 1000))]
-        )
-    count = int(np.searchsorted(times, horizon))
-    gaps = np.diff(times[:count], prepend=0.0).tolist()
-    service = [rng.exponential(1.0 / mu, count).tolist() for rng in streams[1:]]
-
-    env = simpy.Environment()
-    queues = [simpy.Resource(env, capacity=servers) for _ in range(stations)]
-    plan = list(zip(queues, service, strict=True))
-    latencies: list[float] = []
-    record = latencies.append
-    timeout = env.timeout
-
-    def customer(i: int):
-        arrival = env.now
-        for station, times_of in plan:
-            with station.request() as req:
-                yield req
-                yield timeout(times_of[i])
-        record(env.now - arrival)
-
-    def source():
-        process = env.process
-        for i, gap in enumerate(gaps):
-            yield timeout(gap)
-            process(customer(i))
-
-    env.process(source())
-    env.run()
-    return latencies, events_scheduled(env)
 
 
 def ciw_run(
@@ -248,6 +203,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 10000 requests, 1 run")
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="whole processes, start-up included: the floor script against `conductor run`",
+    )
+    parser.add_argument(
         "--conductor-only",
         action="store_true",
         help="run conductor.run alone, no comparison (for profiling with cProfile)",
@@ -281,6 +241,49 @@ def conductor_only(scenario, horizon: float, repeat: int, theory: float, load_s:
     return {"wall_s": min(walls), "walls_s": walls, "requests": requests, "mean_latency_s": mean}
 
 
+def child_cpu(command: list[str]) -> float:
+    """CPU seconds (user + system) of one child process run to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def whole_processes(mapping, k, c, lam, mu, horizon, args) -> dict[str, Any]:
+    """`--processes`: each engine as a fresh process, start-up and output included,
+    interleaved; best CPU time of the repeats."""
+    here = Path(__file__).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Path(tmp) / "tandem.json"  # JSON is YAML: the CLI reads it as is
+        scenario.write_text(json.dumps(mapping))
+        commands = {
+            "floor": [
+                *(sys.executable, str(here / "floor_tandem.py")),
+                *(str(v) for v in (k, c, lam, mu, horizon, args.seed)),
+            ],
+            "conductor run": [
+                *(sys.executable, "-m", "conductor", "run", str(scenario)),
+                *("--replications", "1", "--workers", "1", "--quiet", "--json"),
+            ],
+        }
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
+        for r in range(args.repeat):
+            for name, command in commands.items():
+                cpus[name].append(child_cpu(command))
+            print(
+                f"  run {r + 1}/{args.repeat}: "
+                + ", ".join(f"{name} {cpus[name][-1]:.2f}s" for name in commands),
+                flush=True,
+            )
+    best = {name: min(values) for name, values in cpus.items()}
+    ratio = best["conductor run"] / best["floor"]
+    print(f"{'process':<16}{'cpu s':>9}{'x floor':>9}")
+    for name, seconds in best.items():
+        print(f"{name:<16}{seconds:>9.3f}{seconds / best['floor']:>9.2f}")
+    print(f"whole process, start-up included: conductor / floor {ratio:.2f}x (target <= 0.6x)")
+    return {"cpu_s": best, "cpus_s": cpus, "ratio": ratio, "requests": args.requests}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     k, c, rho = args.stations, args.servers, args.rho
@@ -299,6 +302,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     mapping = tandem_scenario(k, c, lam, mu, horizon, args.seed)
     load_s, _, scenario = timed(lambda: conductor.load_scenario(mapping))
+    if args.processes:
+        report = whole_processes(mapping, k, c, lam, mu, horizon, args)
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=2))
+        return report
     if args.conductor_only:
         report = conductor_only(scenario, horizon, args.repeat, theory, load_s)
         if args.json:

@@ -139,7 +139,7 @@ class Portfolio:
 
     def serving(self, option: int) -> bool:
         """True when an option is engaged and past its lead time."""
-        return self.ready_at[option] <= self.now
+        return self.ready_at[option] <= self.env.now
 
     def engaged(self, option: int) -> bool:
         """True when an option is engaged."""

@@ -21,6 +21,7 @@ from heapq import heappush
 
 import simpy
 from simpy.core import NORMAL
+from simpy.events import Timeout
 
 from conductor.engine.options import Handle, OptionServer, Tally
 from conductor.engine.protocol import OK, TIMEOUT, Policy
@@ -137,16 +138,16 @@ class Executor:
             if branch is not None and branch() >= probability:
                 continue
             for _ in repeat:
+                if measured is not None:
+                    calls[component] += 1
                 if simple:
-                    if measured is not None:
-                        calls[component] += 1
                     option = choose(component, 0, -1)
                     done = option >= 0 and (yield from servers[option].attempt(measured)) == OK
-                    if not done and measured is not None:
-                        self.failed_calls[component] += 1
                 else:
                     done = yield from self.call(component, measured)
                 if not done:
+                    if measured is not None:
+                        self.failed_calls[component] += 1
                     break
             if not done and not optional:
                 ok = False
@@ -177,16 +178,16 @@ class Executor:
             done = True
             if branch is None or branch() < probability:
                 for _ in repeat:
+                    if measured is not None:
+                        calls[component] += 1
                     if simple:
-                        if measured is not None:
-                            calls[component] += 1
                         option = choose(component, 0, -1)
                         done = option >= 0 and (yield from servers[option].attempt(measured)) == OK
-                        if not done and measured is not None:
-                            self.failed_calls[component] += 1
                     else:
                         done = yield from self.call(component, measured)
                     if not done:
+                        if measured is not None:
+                            self.failed_calls[component] += 1
                         break
             if state.failed:
                 return
@@ -224,24 +225,16 @@ class Executor:
     # Calls ------------------------------------------------------------------------------
 
     def call(self, component: int, measured: Tally | None) -> Generator[simpy.Event, object, bool]:
-        """One call of a component under the strategy's policy; True on success."""
+        """One call of a component in the strategy's scope, under its call policy (the
+        steps count calls and failures; a call outside the scope is a simple one)."""
         policy = self.policies[component]
-        if measured is not None:
-            self.calls[component] += 1
-        if policy.static:
-            option = self.strategy.static_choose(component, 0, -1)
-            ok = option >= 0 and (yield from self.servers[option].attempt(measured)) == OK
-        else:
-            budget = policy.retry_budget
-            if budget is not None:
-                # Each call earns `budget` retry tokens, up to a burst of ten calls' worth.
-                self.retry_tokens[component] = min(
-                    self.retry_tokens[component] + budget, budget * 10.0 + 1.0
-                )
-            ok = yield from policy.call(self, component, measured)
-        if not ok and measured is not None:
-            self.failed_calls[component] += 1
-        return ok
+        budget = policy.retry_budget
+        if budget is not None:
+            # Each call earns `budget` retry tokens, up to a burst of ten calls' worth.
+            self.retry_tokens[component] = min(
+                self.retry_tokens[component] + budget, budget * 10.0 + 1.0
+            )
+        return policy.call(self, component, measured)
 
     # The Calls protocol: what a call policy may do -------------------------------------
 
@@ -278,7 +271,8 @@ class Executor:
             sent.answer((yield from generator))
             return sent
         sent.process = env.active_process
-        env.timeout(wait).callbacks.append(sent.detach)
+        deadline = sent.sent + wait
+        armed = False
         value = None
         while True:
             try:
@@ -287,6 +281,11 @@ class Executor:
                 sent.generator = sent.process = None
                 sent.answer(stop.value)
                 return sent
+            # Only an event that may fire at or after the deadline needs the timer: most
+            # attempts answer well before it and never schedule one.
+            if not armed and (type(event) is not Timeout or env.now + event._delay >= deadline):
+                at(env, deadline, sent.detach)
+                armed = True
             value = yield event
             if sent.process is None:
                 break
@@ -335,6 +334,15 @@ class Executor:
     def jitter(self, component: int) -> float:
         """A uniform variate for the component's backoff jitter."""
         return self.jitters[component]()
+
+
+def at(env: simpy.Environment, when: float, callback) -> None:
+    """Call `callback` at the instant `when`, exactly: a timer set later than the moment
+    it measures from (a lazy timeout) must fire where one set then would have."""
+    timer = simpy.Event(env)
+    timer._ok, timer._value = True, None
+    heappush(env._queue, (when, NORMAL, next(env._eid), timer))
+    timer.callbacks.append(callback)
 
 
 def _wake(event: simpy.Event) -> None:
@@ -398,12 +406,7 @@ class Sent(Handle):
 
     def arm(self, timeout: float) -> None:
         """Answer TIMEOUT at `timeout` after the attempt was sent, unless answered first."""
-        env = self.executor.env
-        timer = simpy.Event(env)
-        timer._ok, timer._value = True, None
-        # At the instant sent + timeout, computed as a timer set at sending would be.
-        heappush(env._queue, (self.sent + timeout, NORMAL, next(env._eid), timer))
-        timer.callbacks.append(self.expire)
+        at(self.executor.env, self.sent + timeout, self.expire)
 
     def expire(self, _: simpy.Event | None) -> None:
         """The timer ran out before the attempt answered: it is a TIMEOUT."""
