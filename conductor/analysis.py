@@ -34,7 +34,7 @@ import numpy as np
 
 from conductor import latency_grid, theory
 from conductor.plan import FlowPlan, OptionPlan, Plan, availability
-from conductor.scenario.distributions import Exponential
+from conductor.samplers import Exponential
 from conductor.strategies.base import Strategy
 
 

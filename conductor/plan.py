@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from conductor.scenario.distributions import Distribution
+from conductor.samplers import Distribution
 from conductor.scenario.model import Scenario
 from conductor.scenario.references import change_targets, step_graph
 

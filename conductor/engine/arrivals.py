@@ -14,7 +14,7 @@ import simpy
 
 from conductor.engine.streams import Streams
 from conductor.plan import FlowPlan
-from conductor.scenario.distributions import Exponential
+from conductor.samplers import Exponential
 
 Start = Callable[[FlowPlan], simpy.Process]
 

@@ -18,7 +18,7 @@ from conductor.engine.portfolio import Portfolio
 from conductor.engine.providers import ProviderState, come_up, go_down
 from conductor.engine.streams import Streams
 from conductor.plan import EventPlan, FlowPlan, Plan
-from conductor.scenario.distributions import Exponential
+from conductor.samplers import Exponential
 from conductor.strategies.base import Strategy
 
 

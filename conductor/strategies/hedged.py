@@ -17,10 +17,10 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from conductor.scenario.sums import sum_quantile
 from conductor.scenario.units import format_duration, parse_duration
 from conductor.strategies.base import MAX_RETRIES, CallPolicy
 from conductor.strategies.ordered import Ordered, OrderedParams
+from conductor.sums import sum_quantile
 
 _PERCENTILE = re.compile(r"^p([1-9]\d?(?:\.\d+)?)$")
 
