@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from conductor.arrivals import PROCESSES
 from conductor.errors import ScenarioError
 from conductor.scenario.model import Scenario
 
@@ -72,10 +73,10 @@ def check_references(scenario: Scenario) -> None:
         if event.flow is not None:
             if event.flow not in scenario.flows:
                 raise _unknown("flow", event.flow, f"{where}.flow", scenario.flows)
-            if scenario.flows[event.flow].arrivals.process in ("closed", "trace"):
+            if not PROCESSES[scenario.flows[event.flow].arrivals.process].open:
+                kinds = ", ".join(kind for kind, process in PROCESSES.items() if process.open)
                 raise ScenarioError(
-                    "a surge applies to open arrivals (poisson, constant, bursty, diurnal)",
-                    path=f"{where}.surge",
+                    f"a surge applies to open arrivals ({kinds})", path=f"{where}.surge"
                 )
 
     if scenario.changes is not None:
