@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from conductor.arrivals import PROCESSES, ArrivalProcess
 from conductor.samplers import Distribution, Exponential
 from conductor.scenario.model import Scenario
-from conductor.scenario.references import change_targets, step_graph
+from conductor.scenario.references import change_targets, step_order
 
 
 @dataclass(frozen=True)
@@ -260,16 +258,20 @@ def _surge_gap(factor: float, rate: float) -> Distribution | None:
 
 
 def _compile_flow(index: int, name: str, flow, component_index: dict[str, int]) -> FlowPlan:
-    graph = step_graph(flow.steps)
-    order = list(nx.lexicographical_topological_sort(graph, key=list(flow.steps).index))
+    order = step_order(flow.steps)
     position = {step_id: i for i, step_id in enumerate(order)}
+    before = {step_id: {position[b] for b in flow.steps[step_id].after} for step_id in order}
+    successors = {step_id: set() for step_id in order}
+    for step_id in order:
+        for b in flow.steps[step_id].after:
+            successors[b].add(position[step_id])
     steps = tuple(
         StepPlan(
             index=position[step_id],
             name=step_id,
             component=component_index[flow.steps[step_id].component or step_id],
-            after=tuple(sorted(position[b] for b in graph.predecessors(step_id))),
-            successors=tuple(sorted(position[s] for s in graph.successors(step_id))),
+            after=tuple(sorted(before[step_id])),
+            successors=tuple(sorted(successors[step_id])),
             probability=flow.steps[step_id].probability,
             optional=flow.steps[step_id].optional,
             calls=flow.steps[step_id].calls,
