@@ -79,7 +79,7 @@ class BaseSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         raise NotImplementedError
 
 
@@ -90,7 +90,7 @@ class ConstantSpec(BaseSpec):
     value: Duration
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Constant(self.value)
 
 
@@ -101,7 +101,7 @@ class ExponentialSpec(BaseSpec):
     mean: PositiveDuration
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Exponential(self.mean)
 
 
@@ -143,7 +143,7 @@ class LogNormalSpec(BaseSpec):
         return self
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         if self.mu is not None:
             return LogNormal(self.mu, self.sigma)
         if self.mean is not None:
@@ -162,7 +162,7 @@ class GammaSpec(BaseSpec):
     cv: _PositiveNumber
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Gamma(self.mean, self.cv)
 
 
@@ -174,7 +174,7 @@ class WeibullSpec(BaseSpec):
     shape: _PositiveNumber
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Weibull(self.scale, self.shape)
 
 
@@ -193,7 +193,7 @@ class UniformSpec(BaseSpec):
         return self
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Uniform(self.low, self.high)
 
 
@@ -205,7 +205,7 @@ class NormalSpec(BaseSpec):
     sd: PositiveDuration
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Normal(self.mean, self.sd)
 
 
@@ -217,15 +217,8 @@ class ParetoSpec(BaseSpec):
     alpha: _PositiveNumber
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Pareto(self.scale, self.alpha)
-
-
-def _read_samples(
-    name: str, base_dir: str | os.PathLike[str] | None, digests: dict[str, str] | None = None
-) -> tuple[float, ...]:
-    """Every number in a CSV or text file of seconds; a non-numeric first line is a header."""
-    return read_numbers(name, base_dir, "empirical samples file", digests)
 
 
 class EmpiricalSpec(BaseSpec):
@@ -249,13 +242,15 @@ class EmpiricalSpec(BaseSpec):
         if self.file is not None:
             # Read now, so that a missing file is reported with the rest of the scenario's errors.
             context = info.context or {}
-            self._values = _read_samples(self.file, context.get("base_dir"), context.get("files"))
+            self._values = read_numbers(
+                self.file, context.get("base_dir"), "empirical samples file", context.get("files")
+            )
         else:
             self._values = tuple(self.samples)
         return self
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         return Empirical(self._values)
 
 
@@ -273,7 +268,7 @@ class MixtureSpec(BaseSpec):
         return self
 
     def build(self) -> Distribution:
-        """The runtime distribution."""
+        """The runtime law."""
         weights = [component.weight for component in self.of]
         return Mixture(weights, [component.build() for component in self.of])
 
