@@ -34,7 +34,7 @@ import numpy as np
 
 from conductor import latency_grid, theory
 from conductor.plan import FlowPlan, OptionPlan, Plan, availability
-from conductor.scenario.distributions import Exponential
+from conductor.samplers import Exponential
 from conductor.strategies.base import Strategy
 
 
@@ -247,7 +247,7 @@ class _Model:
             for i in closed:
                 flow = self.plan.flows[i]
                 latency = flow_latency(self, flow)[0]
-                think = flow.arrivals.think.build().mean
+                think = flow.arrivals.think.mean
                 self.rates[i] = 0.5 * self.rates[i] + 0.5 * flow.arrivals.users / (think + latency)
         self._load()
 
@@ -457,7 +457,7 @@ def _mva_exact(model: _Model) -> FlowEstimate | None:
         if option.queue is not None or availability(plan, option.provider) < 1:
             return None
         demands[o] = demands.get(o, 0.0) + step.probability * step.calls * option.service.mean
-    think = flow.arrivals.think.build().mean
+    think = flow.arrivals.think.mean
     delays = [plan.options[o].capacity is None for o in demands]
     throughput, residence = theory.mva(list(demands.values()), flow.arrivals.users, think, delays)
     for o, r, d in zip(demands, residence, demands.values(), strict=True):

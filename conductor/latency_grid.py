@@ -16,8 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from conductor.scenario.distributions import Distribution, Exponential
-from conductor.scenario.sums import cdf_values
+from conductor.samplers import Distribution, Exponential
 
 CELLS = 16_384
 
@@ -30,8 +29,8 @@ def time_grid(span: float) -> np.ndarray:
 def mass(distribution: Distribution, grid: np.ndarray) -> np.ndarray:
     """Probability of each grid cell under a distribution."""
     edges = np.append(grid, np.inf)
-    cells = np.diff(cdf_values(distribution, edges))
-    cells[0] += float(cdf_values(distribution, grid[:1])[0])
+    cells = np.diff(distribution.cdfs(edges))
+    cells[0] += float(distribution.cdfs(grid[:1])[0])
     return cells
 
 

@@ -8,13 +8,11 @@ engine's hot loop touches tuples and attributes, never the scenario's dictionari
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-import networkx as nx
-
-from conductor.scenario.distributions import Distribution
+from conductor.arrivals import PROCESSES, ArrivalProcess
+from conductor.samplers import Distribution, Exponential
 from conductor.scenario.model import Scenario
-from conductor.scenario.references import change_targets, step_graph
+from conductor.scenario.references import change_targets, step_order
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ class FlowPlan:
 
     index: int
     name: str
-    arrivals: Any
+    arrivals: ArrivalProcess
     rate: float
     slo_latency: float | None
     penalty: float
@@ -120,6 +118,7 @@ class EventPlan:
     value: float
     duration: float | None
     number: int = -1  # its position in the file's `events`, which are run sorted by time
+    extra: Distribution | None = None  # gaps between a surge's extra arrivals, if it adds any
 
 
 @dataclass(frozen=True)
@@ -140,6 +139,7 @@ class Plan:
     events: tuple[EventPlan, ...] = ()
     change_rate: float = 0.0
     change_components: tuple[int, ...] = ()
+    change_gap: Distribution | None = None  # gaps between change requests, if there are any
 
     def option(self, component: str, provider: str) -> OptionPlan:
         """The option of a component served by a provider, by names."""
@@ -224,10 +224,14 @@ def compile_plan(scenario: Scenario) -> Plan:
             value=float(getattr(e, e.action)) if e.action != "exit" else 0.0,
             duration=e.duration,
             number=number,
+            extra=_surge_gap(e.surge, flows[flow_index[e.flow]].rate)
+            if e.action == "surge"
+            else None,
         )
         for number, e in sorted(enumerate(scenario.events), key=lambda item: item[1].at)
     )
     changes = scenario.changes
+    change_rate = changes.rate if changes else 0.0
     return Plan(
         name=scenario.name,
         currency=scenario.currency,
@@ -241,22 +245,33 @@ def compile_plan(scenario: Scenario) -> Plan:
         flows=flows,
         status_quo=status_quo,
         events=events,
-        change_rate=changes.rate if changes else 0.0,
+        change_rate=change_rate,
         change_components=tuple(component_index[c] for c in change_targets(scenario)),
+        change_gap=Exponential(1.0 / change_rate) if change_rate else None,
     )
 
 
+def _surge_gap(factor: float, rate: float) -> Distribution | None:
+    # A surge above 1 adds Poisson arrivals at (factor − 1) × the flow's nominal rate.
+    extra = (factor - 1.0) * rate
+    return Exponential(1.0 / extra) if extra > 0 else None
+
+
 def _compile_flow(index: int, name: str, flow, component_index: dict[str, int]) -> FlowPlan:
-    graph = step_graph(flow.steps)
-    order = list(nx.lexicographical_topological_sort(graph, key=list(flow.steps).index))
+    order = step_order(flow.steps)
     position = {step_id: i for i, step_id in enumerate(order)}
+    before = {step_id: {position[b] for b in flow.steps[step_id].after} for step_id in order}
+    successors = {step_id: set() for step_id in order}
+    for step_id in order:
+        for b in flow.steps[step_id].after:
+            successors[b].add(position[step_id])
     steps = tuple(
         StepPlan(
             index=position[step_id],
             name=step_id,
             component=component_index[flow.steps[step_id].component or step_id],
-            after=tuple(sorted(position[b] for b in graph.predecessors(step_id))),
-            successors=tuple(sorted(position[s] for s in graph.successors(step_id))),
+            after=tuple(sorted(before[step_id])),
+            successors=tuple(sorted(successors[step_id])),
             probability=flow.steps[step_id].probability,
             optional=flow.steps[step_id].optional,
             calls=flow.steps[step_id].calls,
@@ -267,11 +282,12 @@ def _compile_flow(index: int, name: str, flow, component_index: dict[str, int]) 
         sum(1 for s in steps if not s.after) == 1
     )
     slo = flow.slo
+    arrivals = PROCESSES[flow.arrivals.process].from_spec(flow.arrivals)
     return FlowPlan(
         index=index,
         name=name,
-        arrivals=flow.arrivals,
-        rate=nominal_rate(flow.arrivals),
+        arrivals=arrivals,
+        rate=arrivals.rate,
         slo_latency=slo.latency if slo else None,
         penalty=slo.penalty if slo else 0.0,
         failure_penalty=slo.failure_penalty if slo else 0.0,
@@ -279,25 +295,3 @@ def _compile_flow(index: int, name: str, flow, component_index: dict[str, int]) 
         roots=tuple(s.index for s in steps if not s.after),
         chain=chain,
     )
-
-
-def nominal_rate(arrivals) -> float:
-    """Long-run mean arrival rate (per second) of an arrival process, from its parameters."""
-    kind = arrivals.process
-    if kind in ("poisson", "constant"):
-        return arrivals.rate
-    if kind == "bursty":
-        total = sum(arrivals.mean_durations)
-        return (
-            sum(r * d for r, d in zip(arrivals.rates, arrivals.mean_durations, strict=True)) / total
-        )
-    if kind == "diurnal":
-        return arrivals.mean
-    if kind == "closed":
-        # Upper bound: users never wait for a response.
-        return arrivals.users / max(arrivals.think.build().mean, 1e-12)
-    if kind == "trace":
-        times = arrivals.times
-        span = times[-1] - times[0] if len(times) > 1 else 0.0
-        return (len(times) - 1) / span if span > 0 else 0.0
-    raise ValueError(kind)

@@ -31,8 +31,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from scipy import special
-
 _RECURRENCE_LIMIT = 1000
 
 
@@ -58,6 +56,8 @@ def erlang_b(servers: int, load: float) -> float:
         for k in range(1, servers + 1):
             blocking = load * blocking / (k + load * blocking)
         return blocking
+    from scipy import special  # slow to import, and only a thousand servers or more need it
+
     below = float(special.gammaincc(servers + 1, load))  # P(Poisson(load) <= servers)
     if below > 1e-300:
         return min(1.0, math.exp(_poisson_log_pmf(servers, load)) / below)

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from conductor.scenario.distributions import (
+from conductor.engine.streams import Streams
+from conductor.samplers import (
     Constant,
     Distribution,
-    DistributionSpec,
     Empirical,
     Exponential,
     Gamma,
@@ -28,8 +28,8 @@ from conductor.scenario.distributions import (
     Pareto,
     Uniform,
     Weibull,
-    build_distribution,
 )
+from conductor.scenario.distributions import DistributionSpec, build_distribution
 
 N = 200_000
 Z = NormalDist().inv_cdf
@@ -249,16 +249,12 @@ def test_sampling_is_deterministic(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_scaled(name: str) -> None:
+def test_slowed_draws_are_the_draws_scaled(name: str) -> None:
+    # A slowdown scales the variates drawn (Streams.draws' scale), never the law itself.
     dist = _build(name)
-    slower = dist.scaled(2.5)
-    assert type(slower) is type(dist)
-    assert slower.mean == pytest.approx(2.5 * dist.mean, rel=1e-9)
-    assert slower.variance == pytest.approx(2.5**2 * dist.variance, rel=1e-9, abs=1e-15)
-    for q in (0.1, 0.5, 0.9):
-        assert slower.quantile(q) == pytest.approx(2.5 * dist.quantile(q), rel=1e-9)
-    assert dist.scaled(1) is dist
-    assert dist.scaled(0) == Constant(0)
+    plain, slowed = Streams(7, 0).draws("x", dist), Streams(7, 0).draws("x", dist, scale=2.5)
+    for _ in range(100):
+        assert slowed() == 2.5 * plain()
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -272,7 +268,7 @@ def test_lognormal_from_median_and_p99() -> None:
     dist = build_distribution({"dist": "lognormal", "median": "40ms", "p99": "300ms"})
     assert dist.quantile(0.5) == pytest.approx(0.04, rel=1e-12)
     assert dist.quantile(0.99) == pytest.approx(0.3, rel=1e-12)
-    assert repr(dist) == "lognormal(median=40ms, p99=300ms)"
+    assert repr(dist) == "lognormal(median=0.04s, p99=0.3s)"
 
 
 def test_truncated_normal_far_from_zero_is_the_normal() -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from conductor.scenario.distributions import (
+from conductor.samplers import (
     Constant,
     Empirical,
     Exponential,
@@ -28,7 +28,7 @@ from conductor.scenario.distributions import (
     Uniform,
     Weibull,
 )
-from conductor.scenario.sums import cdf_values, sum_cdf, sum_quantile
+from conductor.sums import sum_cdf, sum_quantile
 from tests.theory import assert_proportion, scenario, simulate
 
 LEVELS = [0.01, 0.5, 0.9, 0.95, 0.99, 0.999]
@@ -116,7 +116,7 @@ def test_mixture_is_split_into_its_components():
 def test_vectorised_cdf_agrees_with_the_scalar_one():
     points = np.array([-1.0, 0.0, 0.01, 0.1, 0.5, 1.0, 3.0])
     for law in (Exponential(0.3), LogNormal(-2.0, 0.8), Gamma(0.2, 1.5), Weibull(0.1, 0.7)):
-        assert cdf_values(law, points) == pytest.approx([law.cdf(max(x, 0)) for x in points])
+        assert law.cdfs(points) == pytest.approx([law.cdf(max(x, 0)) for x in points])
 
 
 def test_sum_quantile_is_deterministic_and_monotone():

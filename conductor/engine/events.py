@@ -19,7 +19,6 @@ from conductor.engine.protocol import Policy
 from conductor.engine.providers import ProviderState, come_up, go_down
 from conductor.engine.streams import Streams
 from conductor.plan import EventPlan, FlowPlan, Plan
-from conductor.scenario.distributions import Exponential
 
 
 def event_process(
@@ -40,7 +39,7 @@ def event_process(
         flow = plan.flows[event.target]
         end = min(horizon, env.now + event.duration) if event.duration else horizon
         if event.value >= 1.0:
-            yield from _extra_arrivals(env, flow, start, streams, number, event.value, end)
+            yield from _extra_arrivals(env, flow, start, streams, number, event.extra, end)
         else:
             admit[flow.index] *= event.value
             yield env.timeout(end - env.now)
@@ -63,11 +62,10 @@ def event_process(
             state.slow /= event.value
 
 
-def _extra_arrivals(env, flow, start, streams, number, factor, end):
-    rate = (factor - 1.0) * flow.rate
-    if rate <= 0:
+def _extra_arrivals(env, flow, start, streams, number, law, end):
+    if law is None:
         return
-    gap = streams.draws(f"surge/{flow.name}/{number}", Exponential(1.0 / rate))
+    gap = streams.draws(f"surge/{flow.name}/{number}", law)
     while True:
         delay = gap()
         if env.now + delay >= end:
@@ -91,7 +89,7 @@ class ChangeRequests:
         self.plan = plan
         self.strategy = strategy
         self.window = window
-        self.gap = streams.draws("changes", Exponential(1.0 / plan.change_rate))
+        self.gap = streams.draws("changes", plan.change_gap)
         self.pick = streams.uniforms("changes/component")
         self.lead_times = {
             o.index: streams.draws(f"change/{o.name}", o.change_lead_time)

@@ -13,7 +13,7 @@ import hashlib
 
 import numpy as np
 
-from conductor.scenario.distributions import Distribution
+from conductor.samplers import Distribution
 
 BLOCK = 2048
 

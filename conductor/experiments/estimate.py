@@ -118,7 +118,7 @@ def flow_requests(plan: Plan, flow: FlowPlan, horizon: float) -> float:
             ),
             default=0.0,
         )
-        cycle = arrivals.think.build().mean + fastest
+        cycle = arrivals.think.mean + fastest
         return arrivals.users * (1.0 + horizon / cycle) if cycle > 0 else math.inf
     requests = flow.rate * horizon
     for event in plan.events:

@@ -2,20 +2,49 @@
 
 from __future__ import annotations
 
-import networkx as nx
+import graphlib
+import heapq
 
+from conductor.arrivals import PROCESSES
 from conductor.errors import ScenarioError
 from conductor.scenario.model import Scenario
 
 
-def step_graph(steps: dict) -> nx.DiGraph:
-    """The DAG of a flow's steps: an edge from each step in `after` to the step."""
-    graph = nx.DiGraph()
-    for step_id, step in steps.items():
-        graph.add_node(step_id, component=step.component or step_id)
-        for before in step.after:
-            graph.add_edge(before, step_id)
-    return graph
+def step_order(steps: dict) -> list[str]:
+    """A flow's steps in topological order, ties going to the step declared first
+    (graphlib.CycleError when `after` makes a cycle)."""
+    sorter = graphlib.TopologicalSorter({step_id: step.after for step_id, step in steps.items()})
+    sorter.prepare()
+    declared = {step_id: index for index, step_id in enumerate(steps)}
+    ready = [(declared[step_id], step_id) for step_id in sorter.get_ready()]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, step_id = heapq.heappop(ready)
+        order.append(step_id)
+        sorter.done(step_id)
+        for after in sorter.get_ready():
+            heapq.heappush(ready, (declared[after], after))
+    return order
+
+
+def _cycle(nodes: list[str], edges: list[tuple[str, str]]) -> str | None:
+    """One cycle of a directed graph as `a -> b -> c`, or None when it is a DAG."""
+    sorter = graphlib.TopologicalSorter()
+    for node in nodes:
+        sorter.add(node)
+    for before, after in edges:
+        sorter.add(after, before)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        import networkx as nx  # slow to import: only to name the cycle of a broken scenario
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(nodes)
+        graph.add_edges_from(edges)
+        return " -> ".join(a for a, _ in nx.find_cycle(graph))
+    return None
 
 
 def check_references(scenario: Scenario) -> None:
@@ -31,11 +60,9 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(
                     "a provider cannot depend on itself", path=f"providers.{name}.depends_on"
                 )
-    dependencies = nx.DiGraph(
-        [(name, other) for name, p in providers.items() for other in p.depends_on]
-    )
-    if not nx.is_directed_acyclic_graph(dependencies):
-        cycle = " -> ".join(a for a, _ in nx.find_cycle(dependencies))
+    dependencies = [(name, other) for name, p in providers.items() for other in p.depends_on]
+    cycle = _cycle([], dependencies)
+    if cycle is not None:
         raise ScenarioError(f"depends_on forms a cycle ({cycle})", path="providers")
 
     for name, component in scenario.components.items():
@@ -57,9 +84,11 @@ def check_references(scenario: Scenario) -> None:
                     raise ScenarioError("a step cannot come after itself", path=f"{where}.after")
                 if before not in flow.steps:
                     raise _unknown("step", before, f"{where}.after[{index}]", flow.steps)
-        graph = step_graph(flow.steps)
-        if not nx.is_directed_acyclic_graph(graph):
-            cycle = " -> ".join(a for a, _ in nx.find_cycle(graph))
+        # Nodes and edges in the order written, so that the cycle named is always the same.
+        nodes = list(dict.fromkeys(n for s, step in flow.steps.items() for n in (s, *step.after)))
+        edges = [(before, s) for s, step in flow.steps.items() for before in step.after]
+        cycle = _cycle(nodes, edges)
+        if cycle is not None:
             raise ScenarioError(
                 f"steps form a cycle ({cycle}); `after` must make a DAG",
                 path=f"flows.{flow_name}.steps",
@@ -72,10 +101,10 @@ def check_references(scenario: Scenario) -> None:
         if event.flow is not None:
             if event.flow not in scenario.flows:
                 raise _unknown("flow", event.flow, f"{where}.flow", scenario.flows)
-            if scenario.flows[event.flow].arrivals.process in ("closed", "trace"):
+            if not PROCESSES[scenario.flows[event.flow].arrivals.process].open:
+                kinds = ", ".join(kind for kind, process in PROCESSES.items() if process.open)
                 raise ScenarioError(
-                    "a surge applies to open arrivals (poisson, constant, bursty, diurnal)",
-                    path=f"{where}.surge",
+                    f"a surge applies to open arrivals ({kinds})", path=f"{where}.surge"
                 )
 
     if scenario.changes is not None:

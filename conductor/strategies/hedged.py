@@ -20,10 +20,10 @@ import simpy
 from pydantic import Field, field_validator
 
 from conductor.engine.protocol import OK, CallPolicy, Calls, Sent
-from conductor.scenario.sums import sum_quantile
 from conductor.scenario.units import format_duration, parse_duration
 from conductor.strategies.base import MAX_RETRIES
 from conductor.strategies.ordered import Ordered, OrderedParams
+from conductor.sums import sum_quantile
 
 _PERCENTILE = re.compile(r"^p([1-9]\d?(?:\.\d+)?)$")
 

@@ -22,63 +22,12 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy import special
 
-from conductor.scenario.distributions import (
-    Constant,
-    Distribution,
-    Empirical,
-    Exponential,
-    Gamma,
-    LogNormal,
-    Mixture,
-    Normal,
-    Pareto,
-    Uniform,
-    Weibull,
-)
+from conductor.samplers import Constant, Distribution, Empirical, LogNormal, Mixture
 
 _BODY = 4000  # cells of the probability grid between the tails
 _TAIL = 400  # geometrically shrinking cells in each tail
 _TAIL_START, _TAIL_END = 1e-3, 1e-13
-
-
-def cdf_values(distribution: Distribution, x: np.ndarray) -> np.ndarray:
-    """P(X <= x) at every point of an array (the scalar `cdf`, vectorised)."""
-    x = np.asarray(x, dtype=np.float64)
-    positive = np.maximum(x, 0.0)
-    d = distribution
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if isinstance(d, Constant):
-            out = (x >= d.value).astype(np.float64)
-        elif isinstance(d, Exponential):
-            out = -np.expm1(-positive / d.mean)
-        elif isinstance(d, LogNormal):
-            if d.sigma == 0:
-                out = (x >= d.median).astype(np.float64)
-            else:
-                out = special.ndtr((np.log(positive) - d.mu) / d.sigma)
-        elif isinstance(d, Gamma):
-            out = special.gammainc(d.shape, positive / d.scale)
-        elif isinstance(d, Weibull):
-            out = -np.expm1(-((positive / d.scale) ** d.shape))
-        elif isinstance(d, Uniform):
-            if d.high == d.low:
-                out = (x >= d.low).astype(np.float64)
-            else:
-                out = np.clip((x - d.low) / (d.high - d.low), 0.0, 1.0)
-        elif isinstance(d, Normal):
-            below = special.ndtr(-d.loc / d.sd)
-            out = (special.ndtr((positive - d.loc) / d.sd) - below) / (1.0 - below)
-        elif isinstance(d, Pareto):
-            out = -np.expm1(-d.alpha * np.log1p(positive / d.scale))
-        elif isinstance(d, Mixture):
-            out = sum(w * cdf_values(c, x) for w, c in zip(d.weights, d.components, strict=True))
-        elif isinstance(d, Empirical):
-            out = np.searchsorted(d.samples, x, side="right") / d.samples.size
-        else:  # a distribution this module does not know: its own scalar cdf
-            out = np.array([d.cdf(float(v)) for v in x.ravel()]).reshape(x.shape)
-    return np.where(x < 0, 0.0, np.clip(out, 0.0, 1.0))
 
 
 def _atoms(distribution: Distribution) -> tuple[np.ndarray, np.ndarray] | None:
@@ -149,7 +98,7 @@ def _sum_cdf(first: Distribution, second: Distribution, x: float) -> float:
     if _atoms(first) is not None or (_atoms(second) is None and _spread(first) < _spread(second)):
         first, second = second, first
     values, weights = _points(second)
-    return float(np.dot(weights, cdf_values(first, x - values)))
+    return float(np.dot(weights, first.cdfs(x - values)))
 
 
 def sum_quantile(first: Distribution, second: Distribution, q: float) -> float:
