@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from conductor.engine.streams import Streams
 
 Start = Callable[[Any], Any]
-"""Starts one request of a flow (the engine's executor); a closed user waits for its event."""
+"""Starts one request of a flow (the engine's executor); `start(flow, True)` returns an event
+that fires when the request ends, for a closed user to wait on."""
 
 
 class ArrivalProcess(abc.ABC):
@@ -283,7 +284,7 @@ def _user(env, flow, start, think, horizon):
         if env.now + delay >= horizon:
             return
         yield env.timeout(delay)
-        yield start(flow)
+        yield start(flow, True)
 
 
 def _trace(env, flow, start, times, horizon):

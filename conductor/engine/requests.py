@@ -29,6 +29,45 @@ from conductor.engine.streams import Streams
 from conductor.plan import FlowPlan, Plan
 
 
+class Run:
+    """A generator run as a SimPy process without a process's start and end events: it
+    starts at once and is resumed by the callbacks of the events it waits on. It keeps
+    SimPy's `_target` and `_resume`, so a waiting run can be detached as a process can."""
+
+    __slots__ = ("_generator", "_target", "done", "env")
+
+    def __init__(
+        self, env: simpy.Environment, generator: Generator, done: simpy.Event | None = None
+    ):
+        self.env = env
+        self._generator = generator
+        self._target: simpy.Event | None = None
+        self.done = done
+        self._resume(None)
+
+    def _resume(self, event: simpy.Event | None) -> None:
+        env = self.env
+        # Runs start inside other processes' steps: give the clock's owner back after.
+        previous = env._active_proc
+        env._active_proc = self
+        value = None if event is None else event._value
+        generator = self._generator
+        try:
+            while True:
+                target = generator.send(value)
+                if target.callbacks is not None:
+                    target.callbacks.append(self._resume)
+                    self._target = target
+                    return
+                value = target._value
+        except StopIteration:
+            self._generator = self._target = None
+            if self.done is not None:
+                self.done.succeed()
+        finally:
+            env._active_proc = previous
+
+
 class RequestState:
     """Join counters of one request running a DAG flow."""
 
@@ -115,15 +154,16 @@ class Executor:
 
     # Requests ---------------------------------------------------------------------------
 
-    def request(self, flow: FlowPlan) -> simpy.Process | None:
-        """Start one request of a flow now (None when a surge below 1 drops it)."""
+    def request(self, flow: FlowPlan, waited: bool = False) -> simpy.Event | None:
+        """Start one request of a flow now; when `waited`, return an event that fires when
+        it ends (None when a surge below 1 drops it)."""
         admit = self.admit[flow.index]
         if admit < 1.0 and self.thinning[flow.index]() >= admit:
             return None
         self.inflight += 1
-        if flow.chain:
-            return self.env.process(self._chain(flow))
-        return self.env.process(self._dag(flow))
+        done = self.env.event() if waited else None
+        Run(self.env, self._chain(flow) if flow.chain else self._dag(flow), done)
+        return done
 
     def _chain(self, flow: FlowPlan) -> Generator[simpy.Event, object, None]:
         env = self.env
@@ -160,7 +200,7 @@ class Executor:
         measured = self.tallies[flow.index] if arrival >= self.warmup else None
         state = RequestState(env, flow)
         for root in flow.roots:
-            env.process(self._branch(flow, state, root, measured))
+            Run(env, self._branch(flow, state, root, measured))
         yield state.done
         self.finish(flow, arrival, not state.failed, measured is not None)
 
@@ -206,7 +246,7 @@ class Executor:
                     if following < 0:
                         following = successor
                     else:
-                        self.env.process(self._branch(flow, state, successor, measured))
+                        Run(self.env, self._branch(flow, state, successor, measured))
             if following < 0:
                 return
             index = following
