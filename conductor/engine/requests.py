@@ -167,7 +167,7 @@ class Executor:
 
     def _chain(self, flow: FlowPlan) -> Generator[simpy.Event, object, None]:
         env = self.env
-        arrival = env.now
+        arrival = env._now
         measured = self.tallies[flow.index] if arrival >= self.warmup else None
         servers = self.servers
         calls = self.calls
@@ -256,7 +256,7 @@ class Executor:
         if measured:
             self.record_flow.append(flow.index)
             self.record_arrival.append(arrival)
-            self.record_latency.append(self.env.now - arrival)
+            self.record_latency.append(self.env._now - arrival)
             self.record_ok.append(ok)
         self.inflight -= 1
         if self.inflight == 0 and self.drained is not None and not self.drained.triggered:

@@ -15,12 +15,13 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 
 import numpy as np
-from scipy.special import stdtrit
 
 
 @cache
 def t_quantile(n: int, level: float = 0.95) -> float:
     """Two-sided Student-t critical value for n observations."""
+    from scipy.special import stdtrit  # a run of one replication never needs scipy
+
     return float(stdtrit(n - 1, 0.5 + level / 2.0))
 
 
