@@ -1,8 +1,8 @@
-"""Shared fixtures: small scenario mappings, trace files, one-replication runs."""
+"""Shared fixtures: small scenario mappings (built by tests/builders.py), trace files,
+one-replication runs."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -11,43 +11,15 @@ import pytest
 
 import conductor
 
+# Re-exported: many test modules import these from here.
+from tests.builders import DELETE as DELETE
+from tests.builders import build_scenario as build_scenario
+from tests.builders import minimal
+
+base_scenario = minimal  # the name older tests import
+
 STARTER = Path(__file__).resolve().parents[1] / "scenarios" / "starter.yaml"
 """The starter scenario shipped with the project."""
-
-
-def base_scenario() -> dict[str, Any]:
-    """One flow, one step, one in-house option with a constant 2 s service time."""
-    return {
-        "name": "tiny",
-        "run": {"horizon": 10, "warmup": 0, "replications": 1, "seed": 1},
-        "providers": {"inhouse": {"kind": "internal"}, "vendor": {"kind": "external"}},
-        "components": {"a": {"options": {"inhouse": {"service_time": 2}}}},
-        "flows": {"web": {"arrivals": {"process": "constant", "rate": 1}, "steps": {"a": {}}}},
-        "strategies": {"build": {"policy": "static", "use": {"*": "internal"}}},
-    }
-
-
-def build_scenario(changes: dict[str, Any] | None = None, /, **top: Any) -> dict[str, Any]:
-    """The base scenario with top-level keys replaced and dotted paths set.
-
-    `build_scenario({"run.horizon": 5}, components={...})` replaces `components` and then
-    sets `run.horizon`; a value of `DELETE` removes the key.
-    """
-    document = base_scenario()
-    document.update(copy.deepcopy(top))
-    for path, value in (changes or {}).items():
-        *parents, last = path.split(".")
-        node = document
-        for key in parents:
-            node = node.setdefault(key, {})
-        if value is DELETE:
-            node.pop(last, None)
-        else:
-            node[last] = copy.deepcopy(value)
-    return document
-
-
-DELETE = object()
 
 
 @pytest.fixture

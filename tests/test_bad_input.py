@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 import conductor
-from tests.conftest import DELETE, build_scenario, invoke, write_yaml
+from tests.builders import DELETE, build_scenario
+from tests.conftest import invoke, write_yaml
 
 ST = "components.a.options.inhouse.service_time"
 TWO_STEPS = {

@@ -18,42 +18,25 @@ from scipy import stats as scipy_stats
 import conductor
 from conductor.cli import main
 from conductor.experiments.compare import CompareResult, pareto_front, rank
-from tests.conftest import build_scenario, write_yaml
+from tests.builders import add_flow, add_option, add_provider, add_strategy, poisson, skeleton
+from tests.conftest import write_yaml
 
 STRATEGIES = ["build", "buy", "premium"]
 
 
 def document() -> dict:
     """Three static strategies over Poisson arrivals, three short replications."""
-    return build_scenario(
-        {"run.horizon": 60, "run.warmup": 5, "run.replications": 3, "run.seed": 11},
-        providers={
-            "inhouse": {"kind": "internal"},
-            "vendor": {"kind": "external"},
-            "premium": {"kind": "external"},
-        },
-        components={
-            "a": {
-                "options": {
-                    "inhouse": {"service_time": 2, "cost": {"per_hour": 36}},
-                    "vendor": {"service_time": 1, "cost": {"per_call": 0.5}},
-                    "premium": {"service_time": 1, "cost": {"per_call": 1.0}},
-                }
-            }
-        },
-        flows={
-            "web": {
-                "arrivals": {"process": "poisson", "rate": 1},
-                "slo": {"latency": 1.5, "penalty": 0.01},
-                "steps": {"a": {}},
-            }
-        },
-        strategies={
-            "build": {"policy": "static", "use": {"*": "internal"}},
-            "buy": {"policy": "static", "use": {"*": "vendor"}},
-            "premium": {"policy": "static", "use": {"*": "premium"}},
-        },
-    )
+    document = skeleton("tiny", run={"horizon": 60, "warmup": 5, "replications": 3, "seed": 11})
+    add_provider(document, "inhouse", "internal")
+    add_provider(document, "vendor", "external")
+    add_provider(document, "premium", "external")
+    add_option(document, "a", "inhouse", 2, cost={"per_hour": 36})
+    add_option(document, "a", "vendor", 1, cost={"per_call": 0.5})
+    add_option(document, "a", "premium", 1, cost={"per_call": 1.0})
+    add_flow(document, "web", poisson(1), {"a": {}}, slo={"latency": 1.5, "penalty": 0.01})
+    for name, use in (("build", "internal"), ("buy", "vendor"), ("premium", "premium")):
+        add_strategy(document, name, "static", use={"*": use})
+    return document
 
 
 @pytest.fixture(scope="module")

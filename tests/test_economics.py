@@ -35,6 +35,15 @@ from conductor.engine.simulation import simulate
 from conductor.metrics.summary import replication_figures
 from conductor.plan import compile_plan
 from conductor.strategies.registry import build_strategy
+from tests.builders import (
+    add_flow,
+    add_option,
+    add_provider,
+    add_strategy,
+    constant,
+    skeleton,
+    update_option,
+)
 
 HOUR = 3600.0
 RATE = 0.2  # constant arrivals: one every 5 s, 720 calls per hour
@@ -57,39 +66,25 @@ def scenario(
     **top: Any,
 ) -> dict[str, Any]:
     """Component `api`, options at vendors a (cheap) and b (switch-in 100, lead 30 min)."""
-    options = {
-        "a": {"service_time": SERVICE["a"], "cost": {"per_call": PER_CALL["a"]}},
-        "b": {
-            "service_time": SERVICE["b"],
-            "cost": {"per_call": PER_CALL["b"]},
-            "switch_in": {"cost": SWITCH_COST, "lead_time": LEAD_TIME},
-        },
-    }
-    for name, extra in (("a", a), ("b", b)):
-        for key, value in (extra or {}).items():
-            if isinstance(value, dict):
-                options[name].setdefault(key, {}).update(value)
-            else:
-                options[name][key] = value
-    document = {
-        "name": "economics",
-        "providers": {"a": {"kind": "external"}, "b": {"kind": "external"}},
-        "components": {"api": {"options": options}},
-        "flows": {
-            "main": {"arrivals": {"process": "constant", "rate": RATE}, "steps": {"api": {}}}
-        },
-        "strategies": {
-            "conductor": {
-                "policy": "adaptive",
-                "review": REVIEW,
-                "payback": payback,
-                "hysteresis": 0.1,
-            },
-            "stay": {"policy": "static", "use": {"api": "a"}},
-            "move": {"policy": "static", "use": {"api": "b"}},
-        },
-        "events": events or [],
-    }
+    document = skeleton("economics")
+    add_provider(document, "a", "external")
+    add_provider(document, "b", "external")
+    add_option(document, "api", "a", SERVICE["a"], cost={"per_call": PER_CALL["a"]})
+    add_option(
+        document,
+        "api",
+        "b",
+        SERVICE["b"],
+        cost={"per_call": PER_CALL["b"]},
+        switch_in={"cost": SWITCH_COST, "lead_time": LEAD_TIME},
+    )
+    update_option(document, "api", "a", **(a or {}))
+    update_option(document, "api", "b", **(b or {}))
+    add_flow(document, "main", constant(RATE), {"api": {}})
+    add_strategy(document, "conductor", "adaptive", review=REVIEW, payback=payback, hysteresis=0.1)
+    add_strategy(document, "stay", "static", use={"api": "a"})
+    add_strategy(document, "move", "static", use={"api": "b"})
+    document["events"] = copy.deepcopy(events or [])
     document.update(copy.deepcopy(top))
     return document
 

@@ -18,6 +18,7 @@ import pytest
 
 import conductor
 from conductor.strategies import registry
+from tests.builders import add_flow, add_option, add_provider, add_strategy, poisson, skeleton
 
 PLUGIN = textwrap.dedent(
     '''
@@ -64,20 +65,14 @@ def plugin(tmp_path, monkeypatch):
 
 
 def scenario(policy: dict) -> dict:
-    return {
-        "name": "plugin",
-        "providers": {"first": {"kind": "internal"}, "last": {"kind": "external"}},
-        "components": {
-            "api": {
-                "options": {
-                    "first": {"service_time": "10ms"},
-                    "last": {"service_time": "20ms", "cost": {"per_call": 0.01}},
-                }
-            }
-        },
-        "flows": {"main": {"arrivals": {"process": "poisson", "rate": 5}, "steps": {"api": {}}}},
-        "strategies": {"mine": policy},
-    }
+    """Component `api` at `first` (10 ms, in-house) or `last` (20 ms, paid); one strategy."""
+    document = skeleton("plugin")
+    add_provider(document, "first", "internal")
+    add_provider(document, "last", "external")
+    add_option(document, "api", "first", "10ms")
+    add_option(document, "api", "last", "20ms", cost={"per_call": 0.01})
+    add_flow(document, "main", poisson(5), {"api": {}})
+    return add_strategy(document, "mine", **policy)
 
 
 def test_plugin_policy_is_found_through_the_entry_point_group(plugin):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import conductor
 from conductor.scenario.units import format_duration, parse_duration
+from tests.builders import add_flow, add_option, add_provider, add_step, constant, skeleton
 
 
 @st.composite
@@ -29,33 +30,20 @@ def compositions(draw):
 
 
 def scenario_of(times, calls, skipped, edges, failing=None):
-    steps = {}
+    """Step s<j> calls component s<j> (in-house, constant times[j]) after its edges' tails."""
+    document = skeleton("dag", run={"horizon": 0.5, "replications": 1, "seed": 1})
+    add_provider(document, "inhouse")
+    for j, t in enumerate(times):
+        add_option(document, f"s{j}", "inhouse", t, **({"failure": 1} if j == failing else {}))
+    add_flow(document, "only", constant(1))
     for j in range(len(times)):
         step = {"after": [f"s{i}" for i, k in edges if k == j]}
         if calls[j] > 1:
             step["calls"] = calls[j]
         if skipped[j]:
             step["probability"] = 0
-        steps[f"s{j}"] = step
-    return {
-        "name": "dag",
-        "run": {"horizon": 0.5, "replications": 1, "seed": 1},
-        "providers": {"inhouse": {"kind": "internal"}},
-        "components": {
-            f"s{j}": {
-                "options": {
-                    "inhouse": {"service_time": t, **({"failure": 1} if j == failing else {})}
-                }
-            }
-            for j, t in enumerate(times)
-        },
-        "flows": {
-            "only": {
-                "arrivals": {"process": "constant", "rate": 1},
-                "steps": steps,
-            }
-        },
-    }
+        add_step(document, "only", f"s{j}", **step)
+    return document
 
 
 def critical_path(times, calls, skipped, edges) -> float:

@@ -43,6 +43,9 @@ import numpy as np
 from scipy import stats
 
 import conductor
+from tests.builders import add_flow, add_option, add_provider, poisson, skeleton
+from tests.builders import exponential as exponential  # re-exported for the theory tests
+from tests.builders import option as option  # re-exported for the theory tests
 
 LEVEL = 0.999
 BIAS = 0.03
@@ -132,21 +135,6 @@ def mmc_sojourn_survival(servers: int, rate: float, mu: float, t: float) -> floa
 # Scenarios -------------------------------------------------------------------------------
 
 
-def exponential(mean: float) -> dict[str, Any]:
-    """An exponential distribution in scenario syntax."""
-    return {"dist": "exponential", "mean": mean}
-
-
-def option(service: Any, capacity: int | None = None, queue: int | None = None) -> dict:
-    """One option mapping: its service time, and capacity / queue when given."""
-    spec: dict[str, Any] = {"service_time": service}
-    if capacity is not None:
-        spec["capacity"] = capacity
-    if queue is not None:
-        spec["queue"] = queue
-    return spec
-
-
 def scenario(
     name: str,
     components: Mapping[str, Mapping[str, dict]],
@@ -154,17 +142,17 @@ def scenario(
     rate: float,
     providers: Mapping[str, dict] | None = None,
 ) -> dict[str, Any]:
-    """A one-flow scenario: `components` maps component -> {provider: option mapping}."""
-    used = {p for options in components.values() for p in options}
-    known = dict(providers or {})
-    for provider in used:
-        known.setdefault(provider, {"kind": "internal"})
-    return {
-        "name": name,
-        "providers": known,
-        "components": {c: {"options": dict(options)} for c, options in components.items()},
-        "flows": {"main": {"arrivals": {"process": "poisson", "rate": rate}, "steps": dict(steps)}},
-    }
+    """A one-flow scenario: `components` maps component -> {provider: option mapping};
+    a provider not in `providers` is in-house."""
+    document = skeleton(name)
+    for provider, fields in (providers or {}).items():
+        add_provider(document, provider, **fields)
+    for component, options in components.items():
+        for provider, spec in options.items():
+            if provider not in document["providers"]:
+                add_provider(document, provider, "internal")
+            add_option(document, component, provider, **spec)
+    return add_flow(document, "main", poisson(rate), steps)
 
 
 @lru_cache(maxsize=32)
