@@ -14,8 +14,8 @@ served, may fail, and travels the other half back. A rejected attempt (rate limi
 queue limit) returns at the instant it reached the provider, without the way back; an
 attempt sent to a provider that is down returns OUTAGE at once.
 
-Ties at equal times, as the simpy.Resource server measured them (a rewrite must keep them;
-each is a test below). SimPy handles the events of one instant in the order they were
+Ties at equal times, as measured on the simpy.Resource server and kept by the FIFO server
+that replaced it (each is a test below; the one change is the last). SimPy handles the events of one instant in the order they were
 scheduled, and an attempt "arrives" when its first half trip (or, with no network, its
 send) ends:
 
@@ -28,9 +28,11 @@ send) ends:
   served at once (wait 0) if scheduled after it; with room to wait it starts at t either
   way;
 - a waiting attempt cancelled at the instant the server frees for it returns CANCELLED at
-  that instant and the server goes to the next waiter at once, even when the cancel comes
-  from the end of the very attempt that freed the server (the hedge is handed the server
-  but has not resumed: it still counts as waiting).
+  that instant and the server goes to the next waiter at once, when the cancel is
+  scheduled before the hand-over is taken up; a cancel that comes from the end of the very
+  attempt that freed the server is too late: the server was handed straight to the hedge,
+  which is in service (simpy.Resource took one more event to hand over, and the cancel
+  won).
 """
 
 from __future__ import annotations
@@ -100,7 +102,6 @@ class Room:
 
         process = env.process(attempt())
         if handle is not None:
-            handle.process = process
             self.handles[name] = handle
         return process
 
@@ -120,9 +121,8 @@ class Room:
 
 
 def cancel(handle: Handle) -> None:
-    """What the engine does to a losing hedge: interrupt it if it is still waiting."""
-    if handle.waiting:
-        handle.process.interrupt()
+    """What the engine does to a losing hedge: take it out of the queue if still there."""
+    handle.cancel()
 
 
 # Queueing -------------------------------------------------------------------------------
@@ -389,9 +389,11 @@ def test_a_hedge_cancelled_as_the_server_frees_for_it_passes_the_server_on(sched
 
 
 def test_a_hedge_cancelled_by_the_end_of_the_attempt_that_frees_the_server():
-    """The engine's hedging: the first attempt to finish cancels the others still waiting.
-    Here that attempt is the one in service, so the server has just been handed to the
-    hedge when the hedge is cancelled: it still returns CANCELLED, and passes the server on."""
+    """The first attempt to finish cancels the others still waiting. Here that attempt is
+    the one in service: it handed its server straight to the hedge, which took it at that
+    instant, before the news of the end reached the canceller; the hedge is in service and
+    finishes (unseen by a hedged call). A simpy.Resource server, one event slower to hand
+    over, let the cancel win this tie."""
     room = Room(2.0, capacity=1)
     first = room.send("first", 0.0)
     room.send("hedge", 0.5, hedge=True)
@@ -404,9 +406,9 @@ def test_a_hedge_cancelled_by_the_end_of_the_attempt_that_frees_the_server():
         cancel(room.handles["hedge"])
 
     room.env.process(cancel_when_first_returns())
-    assert room.run() == {"first": (OK, 2.0), "hedge": (CANCELLED, 2.0), "next": (OK, 4.0)}
-    assert seen == [True]
-    assert room.server.busy == 4.0
+    assert room.run() == {"first": (OK, 2.0), "hedge": (OK, 4.0), "next": (OK, 6.0)}
+    assert seen == [False]
+    assert room.server.busy == 6.0
 
 
 def test_a_hedge_without_a_limited_capacity_is_never_waiting():

@@ -29,6 +29,11 @@ from conductor.engine.streams import Streams
 from conductor.plan import OptionPlan, Plan
 
 
+PASSED = -1
+"""A grant's value when its attempt was cancelled after being handed a server but before
+it resumed: the attempt passes the server on."""
+
+
 class Handle:
     """Where an attempt waits for a server, so a lost hedge can leave the queue."""
 
@@ -38,12 +43,22 @@ class Handle:
         self.server: OptionServer | None = None
         self.grant: simpy.Event | None = None
 
+    @property
+    def waiting(self) -> bool:
+        """True while the attempt is queued, or handed a server it has not yet taken."""
+        return self.grant is not None and self.grant.callbacks is not None
+
     def cancel(self) -> None:
-        """Leave the queue, if still in it: the attempt ends CANCELLED."""
+        """Leave the queue, if still in it (the attempt ends CANCELLED); an attempt handed a
+        server at this very instant, not yet resumed, passes it on."""
         grant = self.grant
-        if grant is not None and not grant.triggered:
+        if grant is None or grant.callbacks is None:
+            return
+        if not grant.triggered:
             self.server.waiting.remove(grant)
             grant.succeed(CANCELLED)
+        elif grant._value is None:
+            grant._value = PASSED
 
 
 class Tally:
@@ -189,7 +204,10 @@ class OptionServer:
                 if handle is not None:
                     handle.server = self
                     handle.grant = grant
-                if (yield grant) == CANCELLED:
+                granted = yield grant
+                if granted is not None:  # cancelled while waiting
+                    if granted == PASSED:
+                        self.release()
                     return CANCELLED
                 start = env._now
             if measured is not None:
@@ -199,11 +217,7 @@ class OptionServer:
         yield timeout((buffer.pop() if buffer else self.service.refill()) * provider.slow)
         end = env._now
         if free is not None:
-            waiting = self.waiting
-            if waiting:
-                waiting.popleft().succeed()
-            else:
-                self.free += 1
+            self.release()
         low = start if start > self.low else self.low
         high = end if end < self.high else self.high
         if high > low:
@@ -222,6 +236,14 @@ class OptionServer:
         if measured is not None and self.latencies is not None:
             self.latencies.append(env._now - sent)
         return OK
+
+    def release(self) -> None:
+        """Hand a server straight to the first waiter, or free it."""
+        waiting = self.waiting
+        if waiting:
+            waiting.popleft().succeed()
+        else:
+            self.free += 1
 
     def _take_token(self, now: float) -> bool:
         tokens = self.tokens + (now - self.refilled) * self.rate
