@@ -15,9 +15,9 @@ queue limit) returns at the instant it reached the provider, without the way bac
 attempt sent to a provider that is down returns OUTAGE at once.
 
 Ties at equal times, as measured on the simpy.Resource server and kept by the FIFO server
-that replaced it (each is a test below; the one change is the last). SimPy handles the events of one instant in the order they were
-scheduled, and an attempt "arrives" when its first half trip (or, with no network, its
-send) ends:
+that replaced it (each is a test below; the one change is the last). SimPy handles the
+events of one instant in the order they were scheduled, and an attempt "arrives" when its
+first half trip (or, with no network, its send) ends:
 
 - attempts reaching a full server at the same instant are served in the order they were
   sent;

@@ -28,7 +28,6 @@ from conductor.engine.providers import ProviderState
 from conductor.engine.streams import Streams
 from conductor.plan import OptionPlan, Plan
 
-
 PASSED = -1
 """A grant's value when its attempt was cancelled after being handed a server but before
 it resumed: the attempt passes the server on."""
