@@ -419,3 +419,32 @@ def test_a_price_event_between_engagements_prices_each_interval():
     desk.run(4)
     assert portfolio.fixed_by_option.tolist() == [0.0, 0.0, 1.0 * 4, 1.0 * (0.5 + 2 * 2)]
     assert portfolio.fixed_by_provider.tolist() == [1.0 * (0.5 + 2 * 2), 0.0, 0.0]
+
+
+def test_a_migration_in_its_lead_time_gives_way_to_a_later_one():
+    """B is still in its lead time when the strategy turns to C, which serves at once: B is
+    released at that instant and never takes over when its lead time ends."""
+    desk = Desk()
+    portfolio = desk.begin(API_A)
+    desk.at(3, lambda p: p.migrate(API, API_B))  # b ready at 3.5
+    desk.at(3.25, lambda p: p.migrate(API, API_C))  # c serves at once
+    desk.run(5)
+    assert portfolio.current[API] == API_C and portfolio.pending[API] == -1
+    assert not portfolio.engaged(API_B)
+    assert engagements(portfolio) == [
+        (0.0, API_A, True),
+        (3.0, API_B, True),
+        (3.25, API_B, False),
+        (3.25, API_C, True),
+        (3.25, API_A, False),
+    ]
+
+
+def test_turning_back_to_the_current_option_cancels_a_pending_migration():
+    desk = Desk()
+    portfolio = desk.begin(API_A)
+    desk.at(3, lambda p: p.migrate(API, API_B))  # b ready at 3.5
+    desk.at(3.25, lambda p: p.migrate(API, API_A))
+    desk.run(5)
+    assert portfolio.current[API] == API_A and portfolio.pending[API] == -1
+    assert engagements(portfolio) == [(0.0, API_A, True), (3.0, API_B, True), (3.25, API_B, False)]

@@ -92,8 +92,17 @@ class Portfolio:
         """Make `option` the component's current option: engage it, keep the old one serving
         through the lead time, then disengage the old one as soon as its min_term allows."""
         old = self.current[component]
-        if old == option or self.pending[component] == option:
+        superseded = self.pending[component]
+        if superseded == option or (old == option and superseded < 0):
             return
+        if superseded >= 0:
+            # A migration still in its lead time gives way: it never served, so it is
+            # released (as its min_term allows) rather than taking over later.
+            self.pending[component] = -1
+            if not self.disengage(superseded):
+                self.env.process(self._release_after_term(component, superseded))
+            if old == option:
+                return
         self.engage(option)
         if self.serving(option):
             self._hand_over(component, old, option)
@@ -121,7 +130,7 @@ class Portfolio:
 
     def _after_lead_time(self, component: int, old: int, new: int):
         yield self.env.timeout(self.ready_at[new] - self.now)
-        if self.is_engaged[new]:
+        if self.is_engaged[new] and self.pending[component] == new:
             self._hand_over(component, old, new)
 
     def _hand_over(self, component: int, old: int, new: int) -> None:
