@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from conductor import latency_grid, theory
+import conductor.latency_grid as latency_grid
+import conductor.theory as theory
 from conductor.plan import FlowPlan, OptionPlan, Plan, availability
 from conductor.samplers import Exponential
 from conductor.strategies.base import Strategy

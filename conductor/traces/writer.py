@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from conductor import __version__
 from conductor.errors import TraceError
 from conductor.traces.composition import (
     ComponentSeen,
@@ -34,6 +33,7 @@ from conductor.traces.composition import (
 from conductor.traces.fitting import Fit, fit_times, milliseconds
 from conductor.traces.spans import read_spans
 from conductor.traces.trees import NS, Notes, Request, requests_of
+from conductor.version import __version__
 
 MIN_REQUESTS = 2000
 _FORMAT_NAMES = {"otel": "OTLP/JSON", "jaeger": "Jaeger JSON"}
