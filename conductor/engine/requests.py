@@ -4,7 +4,8 @@ A request starts every step without predecessors at arrival; a step starts when 
 predecessors are done (AND-join). A skipped step (`probability`) counts as done. A step
 whose calls fail after the strategy's retries fails the whole request at that instant
 and no further step starts; attempts already under way finish unseen. An `optional`
-step's failure is ignored. A flow whose DAG is a plain chain runs in one process.
+step's failure is ignored. A flow whose DAG is a plain chain runs as one `Run` (a process
+without a process's start and end events); a DAG runs one per branch in flight.
 
 A call is one or more attempts: the strategy chooses the option of each, and the call's
 policy (`protocol.CallPolicy.call`, a generator) runs them through the `Calls` this
