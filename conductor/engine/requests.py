@@ -18,55 +18,15 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Generator
-from heapq import heappush
 
 import simpy
-from simpy.core import NORMAL
 from simpy.events import Timeout
 
 from conductor.engine.options import Handle, OptionServer, Tally
 from conductor.engine.protocol import OK, TIMEOUT, Policy
+from conductor.engine.runs import Run, at
 from conductor.engine.streams import Streams
 from conductor.plan import FlowPlan, Plan
-
-
-class Run:
-    """A generator run as a SimPy process without a process's start and end events: it
-    starts at once and is resumed by the callbacks of the events it waits on. It keeps
-    SimPy's `_target` and `_resume`, so a waiting run can be detached as a process can."""
-
-    __slots__ = ("_generator", "_target", "done", "env")
-
-    def __init__(
-        self, env: simpy.Environment, generator: Generator, done: simpy.Event | None = None
-    ):
-        self.env = env
-        self._generator = generator
-        self._target: simpy.Event | None = None
-        self.done = done
-        self._resume(None)
-
-    def _resume(self, event: simpy.Event | None) -> None:
-        env = self.env
-        # Runs start inside other processes' steps: give the clock's owner back after.
-        previous = env._active_proc
-        env._active_proc = self
-        value = None if event is None else event._value
-        generator = self._generator
-        try:
-            while True:
-                target = generator.send(value)
-                if target.callbacks is not None:
-                    target.callbacks.append(self._resume)
-                    self._target = target
-                    return
-                value = target._value
-        except StopIteration:
-            self._generator = self._target = None
-            if self.done is not None:
-                self.done.succeed()
-        finally:
-            env._active_proc = previous
 
 
 class RequestState:
@@ -354,7 +314,7 @@ class Executor:
                 return wake
             attempt.waiter = wake
         if delay is not None:
-            self.env.timeout(delay).callbacks.append(lambda _, wake=wake: _wake(wake))
+            self.env.timeout(delay).callbacks.append(lambda _, wake=wake: wake(wake))
         return wake
 
     def answered(self, attempt: Sent) -> None:
@@ -375,20 +335,6 @@ class Executor:
     def jitter(self, component: int) -> float:
         """A uniform variate for the component's backoff jitter."""
         return self.jitters[component]()
-
-
-def at(env: simpy.Environment, when: float, callback) -> None:
-    """Call `callback` at the instant `when`, exactly: a timer set later than the moment
-    it measures from (a lazy timeout) must fire where one set then would have."""
-    timer = simpy.Event(env)
-    timer._ok, timer._value = True, None
-    heappush(env._queue, (when, NORMAL, next(env._eid), timer))
-    timer.callbacks.append(callback)
-
-
-def _wake(event: simpy.Event) -> None:
-    if not event.triggered:
-        event.succeed()
 
 
 class Sent(Handle):
