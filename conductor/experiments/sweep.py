@@ -7,7 +7,9 @@ Every point of the grid is a scenario with those overrides; every (point, strate
 replication) is a unit of work. Finished units are cached under `DIR/.units/`, keyed by
 the point scenario's hash, strategy, replication, run settings and conductor version, so
 an interrupted sweep resumes where it stopped; each point is appended to `sweep.csv`
-(atomically) as soon as its last unit finishes.
+(whole rows in one write) as soon as its last unit finishes, and when the sweep ends the
+file is written once more with the points in grid order. Each point's rows are computed
+once, so a sweep's bookkeeping grows linearly with its points.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import itertools
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -167,6 +170,9 @@ class SweepResult:
     complete: bool = True
     warnings: list[str] = field(default_factory=list)
     flow: str | None = None
+    _rows: dict[int, tuple[dict[str, RunResult], dict[str, Any], list[dict[str, Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """`{"points": [{"set": {PATH: value}, "strategies": {NAME: run object}}]}`."""
@@ -185,9 +191,19 @@ class SweepResult:
         """The rows of sweep.csv: a column per PATH, strategy, then each figure with CI."""
         rows = []
         for point, results in zip(self.points, self.results, strict=True):
-            for name, result in results.items():
-                rows.append(sweep_row(point, name, result, self.flow))
+            rows.extend(self.point_rows(point, results))
         return rows
+
+    def point_rows(
+        self, point: dict[str, Any], results: dict[str, RunResult]
+    ) -> list[dict[str, Any]]:
+        """The rows of one point, one per strategy: computed once, then copied from a cache."""
+        cached = self._rows.get(id(results))
+        # The results object itself is kept in the entry, so its id cannot be reused.
+        if cached is None or cached[0] is not results or cached[1] != point:
+            rows = [sweep_row(point, name, result, self.flow) for name, result in results.items()]
+            cached = self._rows[id(results)] = (results, dict(point), rows)
+        return [dict(row) for row in cached[2]]
 
     def to_frame(self):
         """The rows as a pandas DataFrame (the list of rows when pandas is missing)."""
@@ -284,10 +300,14 @@ def sweep(
             result.points = [grid[n] for n in numbers]
             result.results = [finished[n] for n in numbers]
 
-        def write_csv() -> None:
-            if folder is not None:
+        table = _Table(folder / "sweep.csv") if folder is not None else None
+
+        def write_csv(number: int) -> None:
+            if table is not None and not table.append(
+                result.point_rows(grid[number], finished[number])
+            ):
                 collect()
-                atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
+                table.rewrite(result.rows())
 
         def plan_batch(number: int, count: int) -> None:
             """Replications planned[number]..count-1 of every strategy at one point."""
@@ -327,7 +347,7 @@ def sweep(
                 summary = target.to_dict(ratio <= 1.0, planned[number])
                 for run_result in finished[number].values():
                     run_result.precision = summary
-            write_csv()
+            write_csv(number)
 
         for number, setting in enumerate(settings):
             start = setting.replications
@@ -359,8 +379,47 @@ def sweep(
                 )
             if folder is not None:
                 atomic_write(folder / "results.json", json.dumps(result.to_dict(), indent=1))
-                atomic_write(folder / "sweep.csv", rows_csv(result.rows()))
+                _Table(folder / "sweep.csv").rewrite(result.rows())
         return result
+
+
+class _Table:
+    """sweep.csv of one sweep: the header and first rows written anew, then rows appended."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.header: str | None = None
+
+    def append(self, rows: list[dict[str, Any]]) -> bool:
+        """Append one point's rows (False, nothing written, if they need a new header)."""
+        text = rows_csv(rows)
+        header, _, body = text.partition("\n")
+        if self.header is None:
+            # The first point of this run replaces what an earlier run left, at once.
+            atomic_write(self.path, text)
+            self.header = header
+            return True
+        # A column name holding a line break would make the header more than a line.
+        if header != self.header or any("\n" in c or "\r" in c for c in rows[0]):
+            return False
+        # One write() of whole rows: a signal handled by Python cannot split it.
+        data = body.encode("utf-8")
+        try:
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:  # removed under us: start it again with every row
+            return False
+        try:
+            while data:
+                data = data[os.write(descriptor, data) :]
+        finally:
+            os.close(descriptor)
+        return True
+
+    def rewrite(self, rows: list[dict[str, Any]]) -> None:
+        """Write every row anew, atomically."""
+        text = rows_csv(rows)
+        atomic_write(self.path, text)
+        self.header = text.partition("\n")[0]
 
 
 def _point_scenario(base, overrides: list[str], point: Mapping[str, Any]) -> Scenario:
