@@ -24,8 +24,9 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from conductor.metrics.headline import get
 from conductor.plan import Plan, compile_plan
-from conductor.plots.style import DPI, KIND_COLORS, get, mean
+from conductor.plots.style import DPI, KIND_COLORS, mean
 
 
 def served_by_strategy(scenario: Any, plan: Plan, strategy: str | None = None) -> dict[str, str]:
