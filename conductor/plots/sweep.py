@@ -17,7 +17,6 @@ strategy wins.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,6 +44,7 @@ from conductor.plots.style import (
     strategy_colors,
     wide_span,
 )
+from conductor.scenario.units import number_and_unit
 
 METRICS: dict[str, tuple[tuple[str, ...], str, str]] = {
     name: (headline.path(name), figure.label, figure.kind)
@@ -54,7 +54,6 @@ METRICS: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 PANELS = ("latency_mean", "latency_p95", "latency_p99", "cost_total")
 STYLES = ("-", "--", ":", "-.")
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
 
 def metric_spec(name: str) -> tuple[tuple[str, ...], str, str]:
@@ -91,11 +90,11 @@ def axis_values(values: Sequence[Any]) -> tuple[list[float] | None, str]:
             numbers.append(float(value))
             units.add("")
             continue
-        match = _NUMBER.match(str(value))
-        if not match:
+        parsed = number_and_unit(str(value))
+        if parsed is None:
             return None, ""
-        numbers.append(float(match.group(1)))
-        units.add(match.group(2))
+        numbers.append(parsed[0])
+        units.add(parsed[1])
     return (numbers, units.pop()) if len(units) == 1 else (None, "")
 
 
