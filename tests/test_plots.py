@@ -319,3 +319,30 @@ def test_compare_out_writes_figures(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     for stem in ("cdf", "percentiles", "cost", "pareto", "timeline"):
         assert (out / f"{stem}.png").exists() and (out / f"{stem}.svg").exists()
+
+
+def test_events_are_labelled_by_the_names_the_result_carries() -> None:
+    from conductor.plots.timeline import event_label
+
+    surge = {"at": 1.0, "action": "surge", "target": 0, "flow": "checkout", "value": 2.0}
+    assert event_label(surge) == "checkout surge ×2"
+    outage = {"at": 1.0, "action": "outage", "target": 3, "provider": "payco", "value": None}
+    assert event_label(outage) == "payco outage"
+    # A result written before events carried names: the run object's declared order.
+    assert event_label({"action": "exit", "target": 1}, ["a", "b"], []) == "b exit"
+
+
+def test_a_runs_events_name_their_target() -> None:
+    from conductor.experiments.run import event_of
+    from conductor.plan import EventPlan, compile_plan
+
+    scenario = conductor.load_scenario(Path(__file__).parents[1] / "scenarios" / "lock-in.yaml")
+    plan = compile_plan(scenario)
+    for event in plan.events:
+        named = event_of(plan, event)
+        names = plan.flows if event.action == "surge" else plan.providers
+        assert (
+            named[("flow" if event.action == "surge" else "provider")] == names[event.target].name
+        )
+    surge = event_of(plan, EventPlan(at=1.0, action="surge", target=0, value=2.0, duration=5.0))
+    assert surge["flow"] == plan.flows[0].name and "provider" not in surge

@@ -25,7 +25,7 @@ from conductor.metrics.results import RunResult
 from conductor.metrics.summary import Figures, replication_figures
 from conductor.metrics.timeline import replication_timeline
 from conductor.metrics.warmup import settling_time, suggested_warmup
-from conductor.plan import Plan, compile_plan
+from conductor.plan import EventPlan, Plan, compile_plan
 from conductor.scenario.load import load_scenario as _load
 from conductor.scenario.model import Scenario
 from conductor.scenario.units import format_duration, parse_duration
@@ -161,6 +161,20 @@ def policy_of(scenario: Scenario, strategy: str, plan: Plan) -> dict:
         "name": scenario.strategies[strategy].policy,
         "components": built.describe(),
         "serving": built.serving(),
+    }
+
+
+def event_of(plan: Plan, event: EventPlan) -> dict:
+    """A what-if event for views: its target by index and by name (`flow` for a surge,
+    else `provider`), so a view never needs the scenario to say what it hits."""
+    kind, names = ("flow", plan.flows) if event.action == "surge" else ("provider", plan.providers)
+    return {
+        "at": event.at,
+        "action": event.action,
+        "target": event.target,
+        kind: names[event.target].name,
+        "value": event.value,
+        "for": event.duration,
     }
 
 
@@ -305,14 +319,5 @@ def result_of(
         composition=composition_of(plan),
         policy=policy_of(scenario, strategy, plan),
         theory=theory_of(scenario, strategy, plan),
-        events=[
-            {
-                "at": e.at,
-                "action": e.action,
-                "target": e.target,
-                "value": e.value,
-                "for": e.duration,
-            }
-            for e in plan.events
-        ],
+        events=[event_of(plan, e) for e in plan.events],
     )

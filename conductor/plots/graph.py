@@ -29,14 +29,6 @@ from conductor.plan import Plan, compile_plan
 from conductor.plots.style import DPI, KIND_COLORS, mean
 
 
-def served_by_strategy(scenario: Any, plan: Plan, strategy: str | None = None) -> dict[str, str]:
-    """Component -> the provider a strategy starts with (its main option)."""
-    from conductor.strategies.registry import build_strategy
-
-    name = strategy or next(iter(scenario.strategies))
-    return build_strategy(name, scenario.strategies[name], plan).serving()
-
-
 def served_by_run(run: Mapping[str, Any]) -> dict[str, str]:
     """Component -> the provider with the largest share of its attempts in a run object."""
     serving = {}
