@@ -246,6 +246,18 @@ def test_composition_graph_takes_utilisation_from_a_run(compared) -> None:
     assert "payment@payco" in texts and "measured" in ax.get_title()
 
 
+def test_composition_graph_draws_a_run_object_as_its_scenario(compared) -> None:
+    run = compared["strategies"]["buy"]
+    scenario = conductor.load_scenario(STARTER)
+    from_scenario = composition_graph(scenario, utilisation=run, strategy="buy")
+    from_result = composition_graph(run, strategy="buy")
+    assert [t.get_text() for t in from_result.texts] == [t.get_text() for t in from_scenario.texts]
+    assert [t.get_position() for t in from_result.texts] == [
+        t.get_position() for t in from_scenario.texts
+    ]
+    assert from_result.get_title() == from_scenario.get_title()
+
+
 def test_write_figures_for_a_compare(compared, tmp_path) -> None:
     paths = write_figures(compared, tmp_path)
     assert [p.name for p in paths] == [

@@ -20,6 +20,7 @@ from conductor.experiments.precision import (
     replicate,
 )
 from conductor.experiments.progress import progress_bar
+from conductor.metrics.composition import composition_of
 from conductor.metrics.records import Records
 from conductor.metrics.results import RunResult
 from conductor.metrics.summary import Figures, replication_figures
@@ -175,22 +176,6 @@ def event_of(plan: Plan, event: EventPlan) -> dict:
         kind: names[event.target].name,
         "value": event.value,
         "for": event.duration,
-    }
-
-
-def composition_of(plan: Plan) -> dict:
-    """What views need to know of the scenario: each option's capacity and kind."""
-    return {
-        "components": {
-            component.name: {
-                plan.providers[plan.options[o].provider].name: {
-                    "capacity": plan.options[o].capacity,
-                    "internal": plan.options[o].internal,
-                }
-                for o in component.options
-            }
-            for component in plan.components
-        }
     }
 
 

@@ -498,7 +498,15 @@ def _summary(result: Mapping[str, Any], kind: str, scenario: Any) -> str:
 
 
 def _graph(result: Mapping[str, Any], kind: str, scenario: Any, image_format: str) -> str:
-    """The composition graph, served as the baseline (or the run) measured it, or a note."""
+    """The composition graph, served as the baseline (or the run) measured it, or a note.
+
+    A run object carries its composition, so the graph reads the result; the scenario
+    is only needed for a sweep or a result written before runs carried their flows."""
+    if kind != "sweep":
+        name, run = pick_run(result)
+        if "flows" in (run.get("composition") or {}):
+            axes = composition_graph(run, strategy=name)
+            return f"<figure>{_image(figure_of(axes), image_format, 'composition')}</figure>"
     if scenario is None:
         return (
             "<p class='note'>The composition graph needs the scenario file: results.json names "
