@@ -30,6 +30,7 @@ from pydantic import Field, ValidationError
 
 from conductor.errors import ScenarioError
 from conductor.plan import ComponentPlan, Plan
+from conductor.scenario.located import translated
 from conductor.scenario.model import Backoff, Model
 from conductor.scenario.units import MAX_DURATION, PositiveDuration, format_duration
 
@@ -228,11 +229,8 @@ class Strategy:
         try:
             return type(self.params).model_validate(merged)
         except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ScenarioError(
-                first["msg"].removeprefix("Value error, "),
-                path=f"per_component.{component}.{where}",
+            raise translated(
+                error, merged, model=type(self.params), under=f"per_component.{component}"
             ) from None
 
     def call_policy(self, component: int, params: StrategyParams) -> CallPolicy:
