@@ -630,15 +630,15 @@ def report(results, output, scenario, overrides, image_format, flow):
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE", help="Override a key.")
 def graph(scenario, output, strategy, overrides):
     """Draw the composition: each flow's steps, internal and external options coloured apart."""
-    from conductor.experiments.run import strategy_name
+    from conductor.experiments.run import policy_of, strategy_name
     from conductor.plan import compile_plan
-    from conductor.plots import composition_graph, save, served_by_strategy
+    from conductor.plots import composition_graph, save
     from conductor.plots.style import figure_of
 
     loaded = _load(scenario, overrides)
     plan = compile_plan(loaded)
     name = strategy_name(loaded, strategy)
-    serving = served_by_strategy(loaded, plan, name)
+    serving = policy_of(loaded, name, plan)["serving"]
     save(figure_of(composition_graph(plan, serving=serving, strategy=name)), output)
     click.echo(str(output))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from conductor.metrics.costs import fixed_per_hour, hourly_cost
 from conductor.plan import OptionPlan, Plan
 from conductor.theory import erlang_b, erlang_c
 
@@ -72,7 +73,9 @@ def estimate(plan: Plan, option: OptionPlan, rate: float) -> Estimate:
         utilization=utilization,
         wait=wait,
         latency=network + wait + service.mean,
-        cost_per_hour=calls_per_hour * option.per_call + option.per_hour + provider.per_hour,
+        cost_per_hour=hourly_cost(
+            calls_per_hour, option.per_call, fixed_per_hour(option.per_hour, provider.per_hour)
+        ),
     )
 
 

@@ -246,6 +246,18 @@ def test_composition_graph_takes_utilisation_from_a_run(compared) -> None:
     assert "payment@payco" in texts and "measured" in ax.get_title()
 
 
+def test_composition_graph_draws_a_run_object_as_its_scenario(compared) -> None:
+    run = compared["strategies"]["buy"]
+    scenario = conductor.load_scenario(STARTER)
+    from_scenario = composition_graph(scenario, utilisation=run, strategy="buy")
+    from_result = composition_graph(run, strategy="buy")
+    assert [t.get_text() for t in from_result.texts] == [t.get_text() for t in from_scenario.texts]
+    assert [t.get_position() for t in from_result.texts] == [
+        t.get_position() for t in from_scenario.texts
+    ]
+    assert from_result.get_title() == from_scenario.get_title()
+
+
 def test_write_figures_for_a_compare(compared, tmp_path) -> None:
     paths = write_figures(compared, tmp_path)
     assert [p.name for p in paths] == [
@@ -319,3 +331,30 @@ def test_compare_out_writes_figures(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     for stem in ("cdf", "percentiles", "cost", "pareto", "timeline"):
         assert (out / f"{stem}.png").exists() and (out / f"{stem}.svg").exists()
+
+
+def test_events_are_labelled_by_the_names_the_result_carries() -> None:
+    from conductor.plots.timeline import event_label
+
+    surge = {"at": 1.0, "action": "surge", "target": 0, "flow": "checkout", "value": 2.0}
+    assert event_label(surge) == "checkout surge ×2"
+    outage = {"at": 1.0, "action": "outage", "target": 3, "provider": "payco", "value": None}
+    assert event_label(outage) == "payco outage"
+    # A result written before events carried names: the run object's declared order.
+    assert event_label({"action": "exit", "target": 1}, ["a", "b"], []) == "b exit"
+
+
+def test_a_runs_events_name_their_target() -> None:
+    from conductor.experiments.run import event_of
+    from conductor.plan import EventPlan, compile_plan
+
+    scenario = conductor.load_scenario(Path(__file__).parents[1] / "scenarios" / "lock-in.yaml")
+    plan = compile_plan(scenario)
+    for event in plan.events:
+        named = event_of(plan, event)
+        names = plan.flows if event.action == "surge" else plan.providers
+        assert (
+            named[("flow" if event.action == "surge" else "provider")] == names[event.target].name
+        )
+    surge = event_of(plan, EventPlan(at=1.0, action="surge", target=0, value=2.0, duration=5.0))
+    assert surge["flow"] == plan.flows[0].name and "provider" not in surge

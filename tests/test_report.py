@@ -58,8 +58,15 @@ def test_report_holds_summary_tables_figures_and_reading(page) -> None:
     assert re.search(r"(cuts|raises|leaves) p99", page)
 
 
+def test_report_draws_the_composition_from_the_result_alone(compared) -> None:
+    assert "composition figure" in build_report(compared)
+    assert "composition figure" in build_report(compared["strategies"]["buy"])
+
+
 def test_report_without_scenario_notes_the_missing_graph_and_escapes_text(compared) -> None:
     result = copy.deepcopy(compared)
+    for run in result["strategies"].values():  # as written before runs carried their flows
+        run["composition"].pop("flows")
     result["strategies"]["<b>bold</b>"] = result["strategies"].pop("buy")
     result["ranking"] = [n if n != "buy" else "<b>bold</b>" for n in result["ranking"]]
     result["pareto"] = [n if n != "buy" else "<b>bold</b>" for n in result["pareto"]]

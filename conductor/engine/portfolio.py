@@ -15,6 +15,7 @@ import simpy
 
 from conductor.engine.providers import ProviderState
 from conductor.engine.streams import Streams
+from conductor.metrics.costs import fixed_rates
 from conductor.plan import Plan
 
 
@@ -189,14 +190,9 @@ class Portfolio:
         if end <= start:
             return
         hours = (end - start) / 3600.0
-        options = self.plan.options
-        providers_engaged = set()
-        for index, engaged in enumerate(self.is_engaged):
-            if engaged:
-                option = options[index]
-                price = self.providers[option.provider].price
-                self.fixed_by_option[index] += option.per_hour * price * hours
-                providers_engaged.add(option.provider)
-        for index in providers_engaged:
-            state = self.providers[index]
-            self.fixed_by_provider[index] += state.plan.per_hour * state.price * hours
+        factors = [state.price for state in self.providers]
+        options, providers = fixed_rates(self.plan, self.is_engaged, factors)
+        for index, rate in options:
+            self.fixed_by_option[index] += rate * hours
+        for index, rate in providers:
+            self.fixed_by_provider[index] += rate * hours

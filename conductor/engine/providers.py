@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+import networkx as nx
 import simpy
 
 from conductor.engine.streams import Streams
@@ -75,21 +76,13 @@ class ProviderState:
 def provider_states(plan: Plan, window: tuple[float, float]) -> list[ProviderState]:
     """A state per provider, each knowing every provider that depends on it."""
     states = [ProviderState(p, window) for p in plan.providers]
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(len(plan.providers)))
+    graph.add_edges_from((p.index, other) for p in plan.providers for other in p.depends_on)
     for state in states:
-        for dependency in _dependencies(plan, state.plan.index):
+        for dependency in nx.descendants(graph, state.plan.index):
             states[dependency].dependents.append(state)
     return states
-
-
-def _dependencies(plan: Plan, index: int) -> set[int]:
-    found: set[int] = set()
-    stack = list(plan.providers[index].depends_on)
-    while stack:
-        other = stack.pop()
-        if other not in found:
-            found.add(other)
-            stack.extend(plan.providers[other].depends_on)
-    return found
 
 
 def go_down(state: ProviderState, now: float) -> None:

@@ -20,12 +20,13 @@ from conductor.experiments.precision import (
     replicate,
 )
 from conductor.experiments.progress import progress_bar
+from conductor.metrics.composition import composition_of
 from conductor.metrics.records import Records
 from conductor.metrics.results import RunResult
 from conductor.metrics.summary import Figures, replication_figures
 from conductor.metrics.timeline import replication_timeline
 from conductor.metrics.warmup import settling_time, suggested_warmup
-from conductor.plan import Plan, compile_plan
+from conductor.plan import EventPlan, Plan, compile_plan
 from conductor.scenario.load import load_scenario as _load
 from conductor.scenario.model import Scenario
 from conductor.scenario.units import format_duration, parse_duration
@@ -164,19 +165,17 @@ def policy_of(scenario: Scenario, strategy: str, plan: Plan) -> dict:
     }
 
 
-def composition_of(plan: Plan) -> dict:
-    """What views need to know of the scenario: each option's capacity and kind."""
+def event_of(plan: Plan, event: EventPlan) -> dict:
+    """A what-if event for views: its target by index and by name (`flow` for a surge,
+    else `provider`), so a view never needs the scenario to say what it hits."""
+    kind, names = ("flow", plan.flows) if event.action == "surge" else ("provider", plan.providers)
     return {
-        "components": {
-            component.name: {
-                plan.providers[plan.options[o].provider].name: {
-                    "capacity": plan.options[o].capacity,
-                    "internal": plan.options[o].internal,
-                }
-                for o in component.options
-            }
-            for component in plan.components
-        }
+        "at": event.at,
+        "action": event.action,
+        "target": event.target,
+        kind: names[event.target].name,
+        "value": event.value,
+        "for": event.duration,
     }
 
 
@@ -305,14 +304,5 @@ def result_of(
         composition=composition_of(plan),
         policy=policy_of(scenario, strategy, plan),
         theory=theory_of(scenario, strategy, plan),
-        events=[
-            {
-                "at": e.at,
-                "action": e.action,
-                "target": e.target,
-                "value": e.value,
-                "for": e.duration,
-            }
-            for e in plan.events
-        ],
+        events=[event_of(plan, e) for e in plan.events],
     )

@@ -19,7 +19,6 @@ import itertools
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,14 +52,13 @@ from conductor.experiments.run import (
 )
 from conductor.metrics.results import RunResult, atomic_write, rows_csv
 from conductor.scenario.model import Scenario
+from conductor.scenario.units import number_and_unit
 
 MAX_VALUES = 1000
 """Most values of one varied parameter."""
 
 MAX_POINTS = 10_000
 """Most points of a grid."""
-
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
 
 def parse_values(spec: str) -> list[Any]:
@@ -96,14 +94,14 @@ def parse_values(spec: str) -> list[Any]:
 def _numbers(parts: Sequence[str], spec: str) -> tuple[list[float], str]:
     numbers, units = [], set()
     for part in parts:
-        match = _NUMBER.match(part)
-        if not match:
+        parsed = number_and_unit(part)
+        if parsed is None:
             raise ScenarioError(f"'{part}' in '{spec}' is not a number")
-        number = float(match.group(1))
+        number, unit = parsed
         if not math.isfinite(number):
             raise ScenarioError(f"'{part}' in '{spec}' is not a finite number")
         numbers.append(number)
-        units.add(match.group(2))
+        units.add(unit)
     units.discard("")
     if len(units) > 1:
         raise ScenarioError(f"mixed units in '{spec}'")
@@ -129,9 +127,9 @@ def _with_unit(value: float, unit: str) -> Any:
 
 
 def _plain(text: str) -> Any:
-    match = _NUMBER.match(text)
-    if match and not match.group(2):
-        value = float(match.group(1))
+    parsed = number_and_unit(text)
+    if parsed is not None and not parsed[1]:
+        value = parsed[0]
         if not math.isfinite(value):
             raise ScenarioError(f"'{text}' is not a finite number")
         return int(value) if value.is_integer() and "." not in text else value

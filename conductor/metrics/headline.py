@@ -77,11 +77,21 @@ def column(name: str) -> str:
 
 def path(name: str, flow: str | None = None) -> tuple[str, ...]:
     """Key path of a headline figure in a run object: in `summary`, or in one flow."""
-    return (*_node_path(flow), *FIGURES[name].path)
+    return (*node_path(flow), *FIGURES[name].path)
 
 
-def _node_path(flow: str | None) -> tuple[str, ...]:
+def node_path(flow: str | None = None) -> tuple[str, ...]:
+    """Key path of the summary node in a run object, or of one flow's."""
     return ("summary",) if flow is None else ("flows", flow)
+
+
+def get(node: Any, *path: str) -> Any:
+    """The value at a key path, or None where any key is missing."""
+    for key in path:
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
 
 
 def node(run: Mapping[str, Any], flow: str | None = None) -> Mapping[str, Any]:

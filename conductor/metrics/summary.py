@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 
+from conductor.metrics import costs
 from conductor.metrics.records import Records
-from conductor.plan import Plan
+from conductor.plan import FlowPlan, Plan
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p999": 99.9}
 NAN = math.nan
@@ -125,13 +126,13 @@ def replication_figures(records: Records, plan: Plan) -> Figures:
     return figures
 
 
-def _slo(flow, latency: np.ndarray, ok: np.ndarray) -> tuple[int | None, float]:
+def _slo(flow: FlowPlan, latency: np.ndarray, ok: np.ndarray) -> tuple[int | None, float]:
     failed = int(ok.size - ok.sum())
-    if flow.slo_latency is None:
-        return None, failed * flow.failure_penalty
-    met = int(np.count_nonzero(ok & (latency <= flow.slo_latency)))
-    late = int(ok.sum()) - met
-    return met, late * flow.penalty + failed * flow.failure_penalty
+    late = costs.late(flow, latency, ok)
+    if late is None:
+        return None, costs.penalty(flow, None, failed)
+    count = int(np.count_nonzero(late))
+    return int(ok.sum()) - count, costs.penalty(flow, count, failed)
 
 
 def _request_figures(

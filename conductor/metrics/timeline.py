@@ -16,6 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from conductor.metrics import costs
 from conductor.metrics.records import Records
 from conductor.plan import Plan
 
@@ -24,24 +25,6 @@ BUCKETS = 60
 DISTRIBUTION_POINTS = np.unique(
     np.concatenate([np.linspace(0.0, 0.9, 91), 1.0 - np.logspace(-1, -4, 61)])
 )
-
-
-def _price_factors(plan: Plan) -> list[list[tuple[float, float]]]:
-    """Per provider, the (time, cumulative price factor) steps of its price events."""
-    steps: list[list[tuple[float, float]]] = [[(0.0, 1.0)] for _ in plan.providers]
-    for event in plan.events:
-        if event.action == "price":
-            last = steps[event.target][-1][1]
-            steps[event.target].append((event.at, last * event.value))
-    return steps
-
-
-def _factor_at(steps: list[tuple[float, float]], time: float) -> float:
-    factor = 1.0
-    for at, value in steps:
-        if at <= time:
-            factor = value
-    return factor
 
 
 def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -> dict:
@@ -58,13 +41,11 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
     penalty = np.zeros(buckets)
     for flow in plan.flows:
         mine = records.flow == flow.index
-        failed = mine & ~records.ok
-        cost = failed * flow.failure_penalty
-        if flow.slo_latency is not None:
-            cost = cost + (mine & records.ok & (records.latency > flow.slo_latency)) * flow.penalty
+        ok = mine & records.ok
+        cost = costs.penalty(flow, costs.late(flow, records.latency, ok), mine & ~records.ok)
         penalty += np.bincount(where, weights=cost, minlength=buckets)
 
-    prices = _price_factors(plan)
+    prices = costs.price_steps(plan)
     variable = np.zeros(buckets)
     share: dict[str, dict[str, list[float]]] = {}
     for component in plan.components:
@@ -75,7 +56,7 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
             counts[index] = np.bincount(bucket_of(times), minlength=buckets).astype(float)
             steps = prices[option.provider]
             if option.per_call and times.size:
-                factors = np.array([_factor_at(steps, t) for t in edges[:-1]])
+                factors = np.array([costs.factor_at(steps, t) for t in edges[:-1]])
                 variable += counts[index] * option.per_call * factors
         total = sum(counts.values())
         share[component.name] = {
@@ -143,7 +124,9 @@ def _requests(where: np.ndarray, latency: np.ndarray, ok: np.ndarray, buckets: i
     }
 
 
-def _fixed_by_bucket(records: Records, plan: Plan, edges: np.ndarray, prices) -> np.ndarray:
+def _fixed_by_bucket(
+    records: Records, plan: Plan, edges: np.ndarray, prices: list[costs.PriceSteps]
+) -> np.ndarray:
     """Per-hour prices of engaged options and their providers, integrated per bucket."""
     changes = sorted(
         {float(t) for t, _, _ in records.engagements}
@@ -163,15 +146,10 @@ def _fixed_by_bucket(records: Records, plan: Plan, edges: np.ndarray, prices) ->
         if high <= low:
             continue
         rate = 0.0
-        providers = set()
-        for index, on in enumerate(engaged):
-            if on:
-                option = plan.options[index]
-                factor = _factor_at(prices[option.provider], start)
-                rate += option.per_hour * factor
-                providers.add(option.provider)
-        for index in providers:
-            rate += plan.providers[index].per_hour * _factor_at(prices[index], start)
+        factors = [costs.factor_at(steps, start) for steps in prices]
+        options, providers = costs.fixed_rates(plan, engaged, factors)
+        for _, option_rate in (*options, *providers):
+            rate += option_rate
         bucket = min(int((low - edges[0]) / (edges[1] - edges[0])), len(fixed) - 1)
         fixed[bucket] += rate * (high - low) / 3600.0
     return fixed

@@ -25,7 +25,7 @@ elif "matplotlib.pyplot" not in sys.modules:
 
 from conductor.plots.cost import cost_breakdown, pareto
 from conductor.plots.distribution import latency_cdf, percentile_bars
-from conductor.plots.graph import composition_graph, served_by_run, served_by_strategy
+from conductor.plots.graph import composition_graph, served_by_run
 from conductor.plots.output import (
     KINDS,
     draw,
@@ -50,7 +50,6 @@ __all__ = [
     "percentile_bars",
     "save",
     "served_by_run",
-    "served_by_strategy",
     "strategy_colors",
     "sweep_curves",
     "sweep_heatmap",

@@ -25,13 +25,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from conductor.metrics.headline import get
 from conductor.plots.style import (
     COST_COLORS,
     DPI,
     as_dict,
     currency_of,
     figure_of,
-    get,
     interval,
     latency_axis,
     legend_outside,

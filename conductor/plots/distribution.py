@@ -21,10 +21,10 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.axes import Axes
 
+from conductor.metrics.headline import get
 from conductor.plots.style import (
     as_dict,
     floats,
-    get,
     interval,
     latency_axis,
     legend_outside,

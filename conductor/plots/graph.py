@@ -24,16 +24,11 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from conductor.errors import ConductorError
+from conductor.metrics.composition import composition_of
+from conductor.metrics.headline import get
 from conductor.plan import Plan, compile_plan
-from conductor.plots.style import DPI, KIND_COLORS, get, mean
-
-
-def served_by_strategy(scenario: Any, plan: Plan, strategy: str | None = None) -> dict[str, str]:
-    """Component -> the provider a strategy starts with (its main option)."""
-    from conductor.strategies.registry import build_strategy
-
-    name = strategy or next(iter(scenario.strategies))
-    return build_strategy(name, scenario.strategies[name], plan).serving()
+from conductor.plots.style import DPI, KIND_COLORS, mean
 
 
 def served_by_run(run: Mapping[str, Any]) -> dict[str, str]:
@@ -48,7 +43,7 @@ def served_by_run(run: Mapping[str, Any]) -> dict[str, str]:
 
 
 def composition_graph(
-    plan: Plan | Any,
+    plan: Plan | Mapping[str, Any] | Any,
     ax: Axes | None = None,
     utilisation: Mapping[str, Any] | None = None,
     *,
@@ -57,39 +52,50 @@ def composition_graph(
 ) -> Axes:
     """Each flow's DAG, layers left to right, boxes coloured internal/external by utilisation.
 
-    `utilisation` is a run object (measured, by each component's main option) or a mapping
-    of option name ('component@provider') to utilisation; by default, nominal estimates.
-    `serving` maps component -> provider (default: from the run object, else the first
-    declared option); `strategy` only names it in the title.
+    `plan` is a Plan, a Scenario, or a run object (whose `composition` is drawn, with its
+    measured utilisation unless told otherwise). `utilisation` is a run object (measured,
+    by each component's main option) or a mapping of option name ('component@provider')
+    to utilisation; by default, nominal estimates of a plan. `serving` maps component ->
+    provider (default: from the run object, else the first declared option); `strategy`
+    only names it in the title.
     """
-    if not isinstance(plan, Plan):
-        plan = compile_plan(plan)
+    if isinstance(plan, Mapping):
+        composition, name = _composition_of_run(plan)
+        if utilisation is None:
+            utilisation = plan
+        plan = None
+    else:
+        if not isinstance(plan, Plan):
+            plan = compile_plan(plan)
+        composition, name = composition_of(plan), plan.name
     run = utilisation if utilisation is not None and "components" in utilisation else None
     serving = dict(serving or (served_by_run(run) if run is not None else {}))
     levels = _utilisations(plan, serving, run, utilisation)
-    layouts = [_layout(flow) for flow in plan.flows]
+    options = composition["components"]
+    flows = composition["flows"]
+    layouts = [_layout(steps) for steps in flows.values()]
     columns = max((max(x for x, _ in pos.values()) + 1 for pos in layouts if pos), default=1)
     heights = [max((-y for _, y in pos.values()), default=0) + 1 for pos in layouts]
     if ax is None:
         size = (2.6 * columns + 3.2, 1.1 * sum(heights) + 0.6 * len(heights) + 0.6)
         ax = Figure(figsize=size, dpi=DPI, layout="constrained").add_subplot()
     offset = 0.0
-    for flow, pos, height in zip(plan.flows, layouts, heights, strict=True):
+    for (flow, steps), pos, height in zip(flows.items(), layouts, heights, strict=True):
         boxes = {}
-        for step in flow.steps:
-            x, y = pos[step.index]
-            component = plan.components[step.component]
-            provider = serving.get(component.name) or _first_provider(plan, component)
-            option = plan.option(component.name, provider)
-            color = KIND_COLORS["internal" if option.internal else "external"]
-            level = levels.get(option.name)
+        for step in steps:
+            x, y = pos[step["step"]]
+            component = step["component"]
+            provider = serving.get(component) or next(iter(options[component]))
+            option = options[component][provider]
+            color = KIND_COLORS["internal" if option["internal"] else "external"]
+            level = levels.get(f"{component}@{provider}")
             # Unlimited capacity never saturates: a fixed light fill.
-            busy = min(max(level or 0.0, 0.0), 1.0) if option.capacity else 0.3
+            busy = min(max(level or 0.0, 0.0), 1.0) if option["capacity"] else 0.3
             fill = _blend(color, 0.12 + 0.78 * busy)
-            boxes[step.index] = ax.text(
+            boxes[step["step"]] = ax.text(
                 x,
                 y - offset,
-                _label(step, component.name, provider, level, option.capacity),
+                _label(step, component, provider, level, option["capacity"]),
                 ha="center",
                 va="center",
                 fontsize="small",
@@ -99,29 +105,29 @@ def composition_graph(
                     "fc": fill,
                     "ec": color,
                     "lw": 1.6,
-                    "ls": "--" if step.optional else "-",
+                    "ls": "--" if step["optional"] else "-",
                 },
                 zorder=3,
             )
-        for step in flow.steps:
-            for before in step.after:
+        for step in steps:
+            for before in step["after"]:
                 ax.annotate(
                     "",
-                    xy=_shift(pos[step.index], offset),
+                    xy=_shift(pos[step["step"]], offset),
                     xytext=_shift(pos[before], offset),
                     arrowprops={
                         "arrowstyle": "-|>",
                         "color": "#555555",
                         "lw": 1.1,
                         "patchA": boxes[before].get_bbox_patch(),
-                        "patchB": boxes[step.index].get_bbox_patch(),
+                        "patchB": boxes[step["step"]].get_bbox_patch(),
                         "shrinkA": 3,
                         "shrinkB": 3,
-                        "connectionstyle": f"arc3,rad={_bend(pos, before, step.index)}",
+                        "connectionstyle": f"arc3,rad={_bend(pos, before, step['step'])}",
                     },
                     zorder=2,
                 )
-        ax.text(-0.55, 0.6 - offset, f"flow {flow.name}", fontweight="bold", ha="left")
+        ax.text(-0.55, 0.6 - offset, f"flow {flow}", fontweight="bold", ha="left")
         offset += height + 0.6
     ax.set_xlim(-0.6, columns - 0.4)
     ax.set_ylim(-(offset - 1.6) - 0.45, 0.9)  # half a row under the lowest box
@@ -136,7 +142,7 @@ def composition_graph(
     served = f"as served by strategy {strategy}" if strategy else "(served by the options shown)"
     if not strategy and not serving:
         served = "(each component's first declared option)"
-    ax.set_title(f"Composition of {plan.name} {served}; fill: {source}")
+    ax.set_title(f"Composition of {name} {served}; fill: {source}")
     ax.legend(
         handles=[
             Patch(
@@ -161,12 +167,13 @@ def composition_graph(
     return ax
 
 
-def _layout(flow) -> dict[int, tuple[float, float]]:
-    """Step index -> (layer, row) with rows centred in each layer."""
+def _layout(steps: list[dict[str, Any]]) -> dict[str, tuple[float, float]]:
+    """Step name -> (layer, row) with rows centred in each layer (plan order in a layer)."""
+    order = {step["step"]: i for i, step in enumerate(steps)}
     graph = nx.DiGraph()
-    graph.add_nodes_from(step.index for step in flow.steps)
-    graph.add_edges_from((before, step.index) for step in flow.steps for before in step.after)
-    layers = [sorted(layer) for layer in nx.topological_generations(graph)]
+    graph.add_nodes_from(order)
+    graph.add_edges_from((before, step["step"]) for step in steps for before in step["after"])
+    layers = [sorted(layer, key=order.__getitem__) for layer in nx.topological_generations(graph)]
     widest = max((len(layer) for layer in layers), default=1)
     return {
         node: (float(x), -(row + (widest - len(layer)) / 2.0))
@@ -175,7 +182,7 @@ def _layout(flow) -> dict[int, tuple[float, float]]:
     }
 
 
-def _bend(pos: dict[int, tuple[float, float]], start: int, end: int) -> float:
+def _bend(pos: dict[str, tuple[float, float]], start: str, end: str) -> float:
     """Curvature of an arrow: straight unless it would cross a box of a layer it skips."""
     (x0, y0), (x1, y1) = pos[start], pos[end]
     between = [(x, y) for x, y in pos.values() if x0 < x < x1]
@@ -207,8 +214,8 @@ def _shift(position: tuple[float, float], offset: float) -> tuple[float, float]:
     return position[0], position[1] - offset
 
 
-def _utilisations(plan: Plan, serving, run, given) -> dict[str, float]:
-    """Option name -> utilisation: measured from a run, given, or nominal."""
+def _utilisations(plan: Plan | None, serving, run, given) -> dict[str, float]:
+    """Option name -> utilisation: measured from a run, given, or nominal (of a plan)."""
     if run is not None:
         return {
             f"{c}@{p}": mean(get(run, "components", c, "by_option", p, "utilization"))
@@ -216,23 +223,31 @@ def _utilisations(plan: Plan, serving, run, given) -> dict[str, float]:
         }
     if given is not None:
         return {str(k): float(v) for k, v in given.items()}
+    if plan is None:
+        return {}
     from conductor.nominal import estimates
 
     return {e.option.name: e.utilization for e in estimates(plan).values()}
 
 
-def _first_provider(plan: Plan, component) -> str:
-    """The provider of a component's first declared option."""
-    return plan.providers[plan.options[component.options[0]].provider].name
+def _composition_of_run(run: Mapping[str, Any]) -> tuple[dict, str]:
+    """A run object's composition and scenario name; an error if it predates the flows."""
+    composition = run.get("composition") or {}
+    if "flows" not in composition:
+        raise ConductorError(
+            "this result does not carry its flows' steps (written by an older conductor): "
+            "draw the composition from its scenario"
+        )
+    return composition, (run.get("scenario") or {}).get("name", "")
 
 
-def _label(step, component: str, provider: str, level: float | None, capacity) -> str:
+def _label(step: Mapping[str, Any], component: str, provider: str, level, capacity) -> str:
     """'step (60 %)\\ncomponent@provider\\n34 % busy'."""
-    head = step.name
-    if step.probability < 1:
-        head += f" ({100 * step.probability:.3g} %)"
-    if step.calls > 1:
-        head += f" ×{step.calls}"
+    head = step["step"]
+    if step["probability"] < 1:
+        head += f" ({100 * step['probability']:.3g} %)"
+    if step["calls"] > 1:
+        head += f" ×{step['calls']}"
     lines = [head, f"{component}@{provider}"]
     if level is not None and level == level:
         lines.append(f"{100 * level:.0f} % busy" if capacity else f"≈{level:.2g} calls at once")

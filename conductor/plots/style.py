@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from conductor.errors import ConductorError
+from conductor.metrics.headline import get
 
 OKABE_ITO = {
     "blue": "#0072B2",
@@ -105,15 +106,6 @@ def pick_run(result: Any, strategy: str | None = None) -> tuple[str, dict[str, A
     if strategy not in runs:
         raise ConductorError(f"unknown strategy '{strategy}' (expected one of: {', '.join(runs)})")
     return strategy, runs[strategy]
-
-
-def get(node: Any, *path: str) -> Any:
-    """The value at a key path, or None where any key is missing."""
-    for key in path:
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
 
 
 def mean(stat: Mapping[str, Any] | None) -> float:

@@ -17,7 +17,6 @@ strategy wins.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,11 +28,12 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from conductor.errors import ConductorError
+from conductor.metrics import headline
+from conductor.metrics.headline import get
 from conductor.plots.style import (
     DPI,
     as_dict,
     format_latency,
-    get,
     interval,
     latency_axis,
     legend_outside,
@@ -44,27 +44,16 @@ from conductor.plots.style import (
     strategy_colors,
     wide_span,
 )
+from conductor.scenario.units import number_and_unit
 
 METRICS: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "latency_mean": (("summary", "latency_s", "mean"), "mean latency", "latency"),
-    "latency_p50": (("summary", "latency_s", "p50"), "p50 latency", "latency"),
-    "latency_p95": (("summary", "latency_s", "p95"), "p95 latency", "latency"),
-    "latency_p99": (("summary", "latency_s", "p99"), "p99 latency", "latency"),
-    "latency_p999": (("summary", "latency_s", "p999"), "p99.9 latency", "latency"),
-    "cost_total": (("summary", "cost", "total"), "total cost", "money"),
-    "cost_per_request": (("summary", "cost", "per_request"), "cost per request", "money"),
-    "cost_per_hour": (("summary", "cost", "per_hour"), "cost per hour", "money"),
-    "success_rate": (("summary", "success_rate"), "success rate", "fraction"),
-    "slo_attainment": (("summary", "slo_attainment"), "SLO attainment", "fraction"),
-    "throughput_rps": (("summary", "throughput_rps"), "throughput", "rate"),
-    "switches": (("summary", "switches"), "switches", "count"),
-    "change_lead_time": (("summary", "change_lead_time_s"), "change lead time", "days"),
+    name: (headline.path(name), figure.label, figure.kind)
+    for name, figure in headline.FIGURES.items()
 }
 """Figures a sweep can plot: name -> (key path in a run object, label, kind)."""
 
 PANELS = ("latency_mean", "latency_p95", "latency_p99", "cost_total")
 STYLES = ("-", "--", ":", "-.")
-_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
 
 
 def metric_spec(name: str) -> tuple[tuple[str, ...], str, str]:
@@ -101,11 +90,11 @@ def axis_values(values: Sequence[Any]) -> tuple[list[float] | None, str]:
             numbers.append(float(value))
             units.add("")
             continue
-        match = _NUMBER.match(str(value))
-        if not match:
+        parsed = number_and_unit(str(value))
+        if parsed is None:
             return None, ""
-        numbers.append(float(match.group(1)))
-        units.add(match.group(2))
+        numbers.append(parsed[0])
+        units.add(parsed[1])
     return (numbers, units.pop()) if len(units) == 1 else (None, "")
 
 

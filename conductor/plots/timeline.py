@@ -67,21 +67,21 @@ def time_unit(span: float) -> tuple[str, float]:
     return chosen
 
 
-def target_names(run: Mapping[str, Any], scenario: Any = None) -> tuple[list[str], list[str]]:
-    """Provider and flow names by index, from a Scenario or Plan, else from the run object."""
-    if scenario is not None:
-        providers, flows = getattr(scenario, "providers", ()), getattr(scenario, "flows", ())
-        names = [getattr(p, "name", p) for p in providers]
-        return [str(n) for n in names], [str(getattr(f, "name", f)) for f in flows]
-    # The run object lists every provider and flow in the scenario's declared order.
+def target_names(run: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Provider and flow names by index, from the run object (its declared order)."""
     return list(run.get("providers") or ()), list(run.get("flows") or ())
 
 
-def event_label(event: Mapping[str, Any], providers: Sequence[str], flows: Sequence[str]) -> str:
+def event_label(
+    event: Mapping[str, Any], providers: Sequence[str] = (), flows: Sequence[str] = ()
+) -> str:
     """A short label such as 'payco outage' or 'checkout surge ×2'."""
-    action, target = event.get("action", "event"), int(event.get("target", -1))
-    names, noun = (flows, "flow") if action == "surge" else (providers, "provider")
-    who = names[target] if 0 <= target < len(names) else f"{noun} #{target}"
+    action = event.get("action", "event")
+    noun, names = ("flow", flows) if action == "surge" else ("provider", providers)
+    who = event.get(noun)
+    if who is None:  # a result written before events carried their target's name
+        target = int(event.get("target", -1))
+        who = names[target] if 0 <= target < len(names) else f"{noun} #{target}"
     value = event.get("value")
     if action in ("slowdown", "surge", "price") and value is not None:
         return f"{who} {action} ×{value:g}"
@@ -99,7 +99,8 @@ def timeline(
 
     `ax` may be a Figure or SubFigure to draw the panels into; given an Axes, only the
     latency panel is drawn there; a result without a timeline gives one small Axes saying
-    so. `scenario` (a Scenario or Plan) names event targets.
+    so. Events are labelled by the names the result carries; `scenario` is accepted for
+    the figure table's sake and not needed.
     """
     result = as_dict(result)
     name, run = pick_run(result, strategy)
@@ -136,7 +137,7 @@ def timeline(
     )
     axes[-1].xaxis.set_major_locator(ticker.FixedLocator(nice * scale))
     axes[-1].xaxis.set_major_formatter(lambda value, _: f"{value / scale:g}")
-    providers, flows = target_names(run, scenario)
+    providers, flows = target_names(run)
     _events(axes, run.get("events") or (), low, high, providers, flows)
     return figure
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from conductor.figures import FIGURES
 from conductor.metrics.focus import focus
+from conductor.metrics.headline import get
 from conductor.plots import composition_graph, draw, figure_names
 from conductor.plots.style import DPI, as_dict, figure_of, kind_of, pick_run, runs_of, same_as
 from conductor.report.terminal import change, money, percent, seconds
@@ -222,7 +223,7 @@ def _flow_sentence(verdict: Mapping[str, Any], runs: Mapping[str, Any], flow: st
     """'cheapest first, with the p99 counting failures: a (1.2s), b (failed), …'."""
     ranking = [n for n in verdict.get("ranking") or () if n in runs]
     figures = [
-        cell_text(_get(runs[n], "flows", flow, "latency_all_s", "p99"), seconds) for n in ranking
+        cell_text(get(runs[n], "flows", flow, "latency_all_s", "p99"), seconds) for n in ranking
     ]
     pairs = zip(ranking, figures, strict=True)
     listed = ", ".join(f"{n} ({f})" for n, f in pairs)
@@ -308,9 +309,9 @@ def _serves(who: Any, node: Mapping[str, Any]) -> str:
     """'X serves 99.2 % of requests; their p50 is …, their p99 …; p99 counting failures …'."""
 
     def figure(*path: str) -> str:
-        return cell_text(_get(node, *path), seconds)
+        return cell_text(get(node, *path), seconds)
 
-    success = _get(node, "success_rate") or {}
+    success = get(node, "success_rate") or {}
     served = percent(success["mean"]) if success.get("mean") is not None else "–"
     return (
         f"{who} serves {served} of requests; their p50 is {figure('latency_s', 'p50')} and "
@@ -365,12 +366,12 @@ def _ranking(result: Mapping[str, Any]) -> str:
 
     def row(rank: str, label: str, name: str, flow: str | None, css: str = "") -> str:
         verdict = verdicts[flow]
-        node = _get(runs[name], "flows", flow) if flow else runs[name]["summary"]
+        node = get(runs[name], "flows", flow) if flow else runs[name]["summary"]
         front = verdict.get("pareto") or ()
         everyone = len(runs) > 1 and len(front) == len(runs)
         cells = [f"<td>{rank}</td>", f"<td class='name'>{label}</td>"]
         for _, path, show in columns:
-            cells.append(f"<td>{_stat_cell(_get(node, *path), show)}</td>")
+            cells.append(f"<td>{_stat_cell(get(node, *path), show)}</td>")
         for figure in ("cost_total", "latency_p99"):
             if name == baseline:
                 cells.append("<td class='ns'>baseline</td>")
@@ -407,12 +408,12 @@ def _ranking(result: Mapping[str, Any]) -> str:
 
 def _strategies(runs: Mapping[str, Any]) -> str:
     """How each strategy serves each component, exactly as it ran."""
-    described = {n: _get(r, "policy", "components") or {} for n, r in runs.items()}
+    described = {n: get(r, "policy", "components") or {} for n, r in runs.items()}
     if not any(described.values()):
         return "<p class='note'>This result does not describe its strategies.</p>"
     parts = []
     for name, components in described.items():
-        policy = _get(runs[name], "policy", "name") or ""
+        policy = get(runs[name], "policy", "name") or ""
         items = "".join(
             f"<tr><td class='name'>{escape(c)}</td><td class='name'>{escape(text)}</td></tr>"
             for c, text in components.items()
@@ -435,7 +436,7 @@ def _sourcing(runs: Mapping[str, Any]) -> str:
     for name, run in runs.items():
         cells = [f"<td class='name'>{escape(name)}</td>"]
         for component in components:
-            by = _get(run, "components", component, "by_option") or {}
+            by = get(run, "components", component, "by_option") or {}
             shares = [(p, (o.get("share") or {}).get("mean") or 0.0) for p, o in by.items()]
             text = " · ".join(f"{p} {percent(s, 0)}" for p, s in shares if s >= 0.005)
             cells.append(f"<td>{escape(text or '–')}</td>")
@@ -497,7 +498,15 @@ def _summary(result: Mapping[str, Any], kind: str, scenario: Any) -> str:
 
 
 def _graph(result: Mapping[str, Any], kind: str, scenario: Any, image_format: str) -> str:
-    """The composition graph, served as the baseline (or the run) measured it, or a note."""
+    """The composition graph, served as the baseline (or the run) measured it, or a note.
+
+    A run object carries its composition, so the graph reads the result; the scenario
+    is only needed for a sweep or a result written before runs carried their flows."""
+    if kind != "sweep":
+        name, run = pick_run(result)
+        if "flows" in (run.get("composition") or {}):
+            axes = composition_graph(run, strategy=name)
+            return f"<figure>{_image(figure_of(axes), image_format, 'composition')}</figure>"
     if scenario is None:
         return (
             "<p class='note'>The composition graph needs the scenario file: results.json names "
@@ -576,16 +585,9 @@ def _list(sentences: list[str]) -> str:
     return "<ul class='reading'>" + "".join(f"<li>{escape(s)}</li>" for s in sentences) + "</ul>"
 
 
-def _get(node: Any, *path: str) -> Any:
-    """The value at a key path, or None."""
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node
-
-
 def _stat(run: Mapping[str, Any], *path: str) -> Mapping[str, Any] | None:
     """A Stat of a run object's summary by key path."""
-    return _get(run, "summary", *path)
+    return get(run, "summary", *path)
 
 
 def _mean(run: Mapping[str, Any], *path: str) -> float:

@@ -14,6 +14,7 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from conductor.metrics.headline import FIGURES, get, node_path
 from conductor.nominal import component_rates, estimate
 from conductor.plan import Plan
 from conductor.report.names import for_terminal
@@ -211,7 +212,7 @@ def run_tables(result: dict[str, Any], width: int | None = None) -> list[tuple[T
     columns = [Column("figure", left=True)] + [Column(escape(n)) for n in nodes]
     rows = []
     for label, key, kind in SUMMARY_ROWS:
-        cells = [cell(_get(node, key), shows[kind]) for node in nodes.values()]
+        cells = [cell(get(node, *key), shows[kind]) for node in nodes.values()]
         if all(c == "–" for c in cells):
             continue
         rows.append([label, *cells])
@@ -416,9 +417,7 @@ def _front_line(verdict: dict[str, Any], runs: dict[str, Any], flow, everyone: b
         )
     front = [n for n in verdict.get("pareto") or () if n in runs]
     line = f"{where}Pareto front (cost vs p99 counting failures): {escape(', '.join(front)) or '–'}"
-    failed = [
-        n for n in runs if _failed(_get(runs[n], (*_node_path(flow), "latency_all_s", "p99")))
-    ]
+    failed = [n for n in runs if _failed(get(runs[n], *node_path(flow), "latency_all_s", "p99"))]
     if failed:
         line += f"; off it because their p99 falls among failures: {escape(', '.join(failed))}"
     return line
@@ -428,27 +427,23 @@ def _failed(stat: dict | None) -> bool:
     return stat is not None and stat.get("mean") is None
 
 
-def _node_path(flow: str | None) -> tuple[str, ...]:
-    return ("summary",) if flow is None else ("flows", flow)
-
-
 def _compare_row(
     result: dict[str, Any], verdict: dict[str, Any], name: str, flow, everyone: bool
 ) -> list[str]:
     """The cells of one strategy's row on one headline, after the rank."""
     run = result["strategies"][name]
-    node = _get(run, _node_path(flow)) or {}
+    node = get(run, *node_path(flow)) or {}
     on_front = name in (verdict.get("pareto") or ()) and not everyone
     return [
         escape(name),
-        cell(_get(node, ("cost", "total")), money),
-        cell(_get(node, ("cost", "per_request")), money),
-        cell(_get(node, ("latency_s", "p95")), seconds),
-        cell(_get(node, ("latency_s", "p99")), seconds),
-        cell(_get(node, ("latency_all_s", "p99")), seconds),
-        cell(_get(node, ("success_rate",)), pct),
-        cell(_get(node, ("slo_attainment",)), pct),
-        cell(_get(node, ("change_lead_time_s",)), seconds),
+        cell(get(node, "cost", "total"), money),
+        cell(get(node, "cost", "per_request"), money),
+        cell(get(node, "latency_s", "p95"), seconds),
+        cell(get(node, "latency_s", "p99"), seconds),
+        cell(get(node, "latency_all_s", "p99"), seconds),
+        cell(get(node, "success_rate"), pct),
+        cell(get(node, "slo_attainment"), pct),
+        cell(get(node, "change_lead_time_s"), seconds),
         _versus(result, verdict, name, "cost_total"),
         _versus(result, verdict, name, "latency_p99"),
         "★" if on_front else "",
@@ -595,14 +590,14 @@ def sweep_table(result: dict[str, Any], width: int | None = None) -> tuple[Table
 
 
 def _sweep_cells(run: dict[str, Any], flow: str | None) -> list[str]:
-    node = _get(run, _node_path(flow)) or {}
+    node = get(run, *node_path(flow)) or {}
     return [
-        cell(_get(node, ("latency_s", "p95")), seconds),
-        cell(_get(node, ("latency_s", "p99")), seconds),
-        cell(_get(node, ("latency_all_s", "p99")), seconds),
-        cell(_get(node, ("success_rate",)), pct),
-        cell(_get(node, ("cost", "total")), money),
-        cell(_get(node, ("cost", "per_hour")), money),
+        cell(get(node, "latency_s", "p95"), seconds),
+        cell(get(node, "latency_s", "p99"), seconds),
+        cell(get(node, "latency_all_s", "p99"), seconds),
+        cell(get(node, "success_rate"), pct),
+        cell(get(node, "cost", "total"), money),
+        cell(get(node, "cost", "per_hour"), money),
     ]
 
 
@@ -620,14 +615,6 @@ def print_tables(tables: list[Table], console: Console | None = None) -> None:
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     for table in tables:
         console.print(table)
-
-
-def _get(node: dict, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if node is None:
-            return None
-        node = node.get(key)
-    return node
 
 
 def optimise_table(result: dict[str, Any], width: int | None = None) -> tuple[Table, list[str]]:
@@ -661,15 +648,14 @@ def optimise_table(result: dict[str, Any], width: int | None = None) -> tuple[Ta
 
 def _objective_cell(summary: dict[str, Any], name: str, value: float | None) -> str:
     """An objective's Stat from the run summary, formatted for its kind."""
-    paths = {
-        "cost_total": (("cost", "total"), money),
-        "cost_per_request": (("cost", "per_request"), money),
-        "success_rate": (("success_rate",), pct),
-        "slo_attainment": (("slo_attainment",), pct),
-        "change_lead_time": (("change_lead_time_s",), seconds),
-    }
-    path, show = paths.get(name, (("latency_all_s", name.removeprefix("latency_")), seconds))
-    return cell(_get(summary, path), show)
+    from conductor.experiments.optimise import OBJECTIVES  # lazily: the report stays light
+
+    objective = OBJECTIVES.get(name)
+    if objective is None:
+        return cell(None, seconds)
+    kind = next((f.kind for f in FIGURES.values() if f.path == objective.path), "latency")
+    show = {"money": money, "fraction": pct}.get(kind, seconds)
+    return cell(get(summary, *objective.path), show)
 
 
 def print_optimise(result: dict[str, Any], console: Console | None = None) -> None:
@@ -697,7 +683,7 @@ def theory_table(runs: dict[str, dict[str, Any]], width: int | None = None):
     for name, run in runs.items():
         theory = run.get("theory") or {}
         for flow, analytic in (theory.get("flows") or {}).items():
-            simulated = _get(run, ("flows", flow, "latency_s", "mean"))
+            simulated = get(run, "flows", flow, "latency_s", "mean")
             flag = {True: "[bold red]disagrees[/bold red]", False: "agrees", None: "–"}
             rows.append(
                 [

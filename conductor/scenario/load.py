@@ -13,11 +13,22 @@ from pydantic import ValidationError
 
 from conductor.errors import ScenarioError
 from conductor.scenario.document import check_values, load_yaml, read_yaml_file
-from conductor.scenario.located import key_path, located_error, located_errors
+from conductor.scenario.located import (
+    key_path,
+    located_error,
+    translated,
+)
 from conductor.scenario.model import Scenario
 from conductor.scenario.references import check_references
 
-__all__ = ["key_path", "load_scenario", "located_error", "read_document", "validate"]
+__all__ = [
+    "key_path",
+    "load_scenario",
+    "located_error",
+    "read_document",
+    "translated",
+    "validate",
+]
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -181,7 +192,7 @@ def validate(
     try:
         scenario = Scenario.model_validate(document, context=context)
     except ValidationError as error:
-        raise located_errors(error, document, file, Scenario) from None
+        raise translated(error, document, model=Scenario, file=file) from None
     try:
         check_references(scenario)
     except ScenarioError as error:

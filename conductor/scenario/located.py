@@ -23,7 +23,7 @@ MAX_REPORTED = 10
 
 
 def located_errors(
-    error: ValidationError, document: Any, file: str, model: type[BaseModel] | None = None
+    error: ValidationError, document: Any, file: str | None, model: type[BaseModel] | None = None
 ) -> ScenarioError:
     """Every validation error (up to MAX_REPORTED) as one ScenarioError, the first first."""
     raw = error.errors(include_url=False)
@@ -70,8 +70,38 @@ def located_errors(
     )
 
 
+def translated(
+    error: ValidationError,
+    document: Any,
+    *,
+    model: type[BaseModel] | None = None,
+    under: str | None = None,
+    file: str | None = None,
+) -> ScenarioError:
+    """A pydantic error of validating `document` (a part of a file found at key path
+    `under`) as one ScenarioError: every place it is wrong, keyed as the file spells it."""
+    return _under(located_errors(error, document, file, model), under)
+
+
+def _under(error: ScenarioError, prefix: str | None) -> ScenarioError:
+    """The error with its key paths (and those of its `more`) below `prefix`."""
+    if not prefix:
+        return error
+    path = error.path
+    where = (
+        prefix if not path else f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+    )
+    return ScenarioError(
+        error.message,
+        file=error.file,
+        path=where,
+        more=tuple(_under(e, prefix) for e in error.more),
+        hidden=error.hidden,
+    )
+
+
 def located_error(
-    first: dict, document: Any, file: str, suggestion: str | None = None
+    first: dict, document: Any, file: str | None, suggestion: str | None = None
 ) -> ScenarioError:
     """One pydantic error as a one-line ScenarioError."""
     path = key_path(first["loc"], document)

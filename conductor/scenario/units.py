@@ -98,6 +98,7 @@ _RATE_RE = re.compile(
     rf"\s*(?P<number>[+-]?{_NUMBER})\s*(?:/\s*(?P<unit>{_alternatives(_RATE_UNITS)})\s*)?"
 )
 _NUMBER_RE = re.compile(rf"\s*[+-]?{_NUMBER}\s*")
+_NUMBER_AND_UNIT_RE = re.compile(rf"\s*(?P<number>[+-]?{_NUMBER})\s*(?P<unit>\S*)\s*")
 
 _EXPECTED_DURATION = "expected a duration such as 250ms, 2s, 5min or a number of seconds"
 _EXPECTED_RATE = "expected a rate such as 120/min, 20/s, 4/week or a number per second"
@@ -178,6 +179,12 @@ def format_duration(seconds: float) -> str:
             break
     text = str(int(value)) if value.is_integer() else f"{value:g}"
     return f"{text}{unit}"
+
+
+def number_and_unit(text: str) -> tuple[float, str] | None:
+    """A number and whatever unit is written after it (``50ms`` -> (50.0, "ms")), or None."""
+    match = _NUMBER_AND_UNIT_RE.fullmatch(text)
+    return None if match is None else (float(match["number"]), match["unit"])
 
 
 def _number(value: object, what: str) -> float:

@@ -39,6 +39,7 @@ from conductor.engine.protocol import (
 )
 from conductor.errors import ScenarioError
 from conductor.plan import ComponentPlan, Plan
+from conductor.scenario.located import translated
 from conductor.scenario.model import Backoff, Model
 from conductor.scenario.units import PositiveDuration, format_duration
 
@@ -173,11 +174,8 @@ class Strategy:
         try:
             return type(self.params).model_validate(merged)
         except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ScenarioError(
-                first["msg"].removeprefix("Value error, "),
-                path=f"per_component.{component}.{where}",
+            raise translated(
+                error, merged, model=type(self.params), under=f"per_component.{component}"
             ) from None
 
     def call_policy(self, component: int, params: StrategyParams) -> CallPolicy:

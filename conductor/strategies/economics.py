@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from conductor.metrics import costs
 from conductor.nominal import component_rates
 from conductor.plan import Plan, availability
 
@@ -81,7 +82,11 @@ def hourly_cost(
         + fail * terms.failure_penalty
         + ((1.0 - fail) * late * terms.penalty)
     )
-    return calls_per_hour * per_call + (option_plan.per_hour + provider.per_hour) * price
+    return costs.hourly_cost(
+        calls_per_hour,
+        per_call,
+        costs.fixed_per_hour(option_plan.per_hour, provider.per_hour, price),
+    )
 
 
 def nominal_calls_per_hour(plan: Plan) -> list[float]:

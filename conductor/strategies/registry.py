@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from importlib.metadata import entry_points
 
@@ -10,7 +9,7 @@ from pydantic import ValidationError
 
 from conductor.errors import ConductorError, ScenarioError
 from conductor.plan import Plan
-from conductor.scenario.load import key_path
+from conductor.scenario.located import translated
 from conductor.scenario.model import Scenario, StrategySpec
 from conductor.strategies.base import Strategy
 
@@ -48,18 +47,7 @@ def build_strategy(name: str, spec: StrategySpec, plan: Plan) -> Strategy:
     try:
         params = cls.Params.model_validate(spec.params)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        where = key_path(first["loc"], spec.params)
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = f"unknown key for policy '{spec.policy}'"
-            key = first["loc"][-1]
-            if len(first["loc"]) == 1 and isinstance(key, str):
-                valid = [n for n in cls.Params.model_fields if n not in spec.params]
-                close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-                if close:
-                    message += f" (did you mean '{close[0]}'?)"
-        raise ScenarioError(message, path=f"{path}.{where}" if where else path) from None
+        raise translated(error, spec.params, model=cls.Params, under=path) from None
     try:
         return cls(params, plan, name)
     except ScenarioError as error:
