@@ -13,7 +13,7 @@ from conductor.engine.protocol import Policy
 from conductor.engine.providers import outages, provider_states
 from conductor.engine.requests import Executor
 from conductor.engine.streams import Streams
-from conductor.metrics.records import Records
+from conductor.metrics.records import Records, in_arrival_order
 from conductor.plan import Plan
 
 
@@ -81,16 +81,21 @@ def simulate(
         state.close(end)
 
     # Requests finish out of order; records are kept in order of arrival.
-    order = np.argsort(np.frombuffer(executor.record_arrival, dtype=np.float64), kind="stable")
+    flows, arrival, latency, ok = in_arrival_order(
+        np.frombuffer(executor.record_flow, dtype=np.uint16),
+        np.frombuffer(executor.record_arrival, dtype=np.float64),
+        np.frombuffer(executor.record_latency, dtype=np.float64),
+        np.frombuffer(executor.record_ok, dtype=np.uint8).view(bool),
+    )
     return Records(
         strategy=strategy.name,
         replication=replication,
         low=warmup,
         high=horizon,
-        flow=np.frombuffer(executor.record_flow, dtype=np.uint16)[order],
-        arrival=np.frombuffer(executor.record_arrival, dtype=np.float64)[order],
-        latency=np.frombuffer(executor.record_latency, dtype=np.float64)[order],
-        ok=np.frombuffer(executor.record_ok, dtype=np.uint8)[order].astype(bool),
+        flow=flows,
+        arrival=arrival,
+        latency=latency,
+        ok=ok,
         calls=np.array(executor.calls, dtype=np.int64),
         failed_calls=np.array(executor.failed_calls, dtype=np.int64),
         flow_attempts=np.array([t.attempts for t in executor.tallies], dtype=np.int64),
@@ -111,7 +116,7 @@ def simulate(
         if changes is not None
         else np.zeros(0),
         engagements=list(portfolio.history),
-        attempt_times=[np.frombuffer(s.stamps, dtype=np.float64).copy() for s in servers],
+        attempt_times=[np.frombuffer(s.stamps, dtype=np.float64) for s in servers],
         attempt_latencies=[
             np.frombuffer(s.latencies, dtype=np.float64).copy()
             for s in servers

@@ -62,3 +62,13 @@ class Records:
     def window(self) -> float:
         """Length of the measured window in seconds."""
         return self.high - self.low
+
+
+def in_arrival_order(*columns: np.ndarray, arrival: int = 1) -> tuple[np.ndarray, ...]:
+    """Per-request columns sorted by the arrival column (stable), or as they are (no copy)
+    when they already are in order, as a one-step or single-server run leaves them."""
+    times = columns[arrival]
+    if times.size < 2 or bool(np.all(times[1:] >= times[:-1])):
+        return columns
+    order = np.argsort(times, kind="stable")
+    return tuple(column[order] for column in columns)
