@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-import networkx as nx
 import simpy
 
 from conductor.engine.streams import Streams
@@ -75,6 +74,8 @@ class ProviderState:
 
 def provider_states(plan: Plan, window: tuple[float, float]) -> list[ProviderState]:
     """A state per provider, each knowing every provider that depends on it."""
+    import networkx as nx  # here, not at the top: `check` and `--help` never need it
+
     states = [ProviderState(p, window) for p in plan.providers]
     graph = nx.DiGraph()
     graph.add_nodes_from(range(len(plan.providers)))
