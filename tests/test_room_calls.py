@@ -185,3 +185,12 @@ def test_a_policy_with_its_own_mechanism_is_never_the_fast_path():
     assert not CallPolicy(timeout=1.0).simple
     assert not HedgedCall(hedge_delay=0.1, max_attempts=2).simple
     assert not HedgedCall().simple
+
+
+def test_a_third_hedge_goes_out_one_delay_after_the_second(scenario):
+    records = one_call(
+        scenario, {"policy": "hedged", "order": ["slow"], "delay": 0.03, "max_attempts": 3}
+    )
+    # Three attempts at the one option, sent at 0, 0.03 and 0.06: the first answers first.
+    assert records.latency[0] == pytest.approx(SLOW, rel=1e-12)
+    assert records.flow_attempts[0].tolist() == [3, 0]

@@ -24,7 +24,7 @@ from simpy.events import Timeout
 
 from conductor.engine.options import Handle, OptionServer, Tally
 from conductor.engine.protocol import OK, TIMEOUT, Policy
-from conductor.engine.runs import Run, at
+from conductor.engine.runs import Run, at, wake
 from conductor.engine.streams import Streams
 from conductor.plan import FlowPlan, Plan
 
@@ -307,15 +307,15 @@ class Executor:
 
     def first(self, sent: list[Sent], delay: float | None) -> simpy.Event:
         """An event that fires when any of `sent` answers, or after `delay`."""
-        wake = self.env.event()
+        event = self.env.event()
         for attempt in sent:
             if attempt.outcome >= 0:
-                wake.succeed()
-                return wake
-            attempt.waiter = wake
+                event.succeed()
+                return event
+            attempt.waiter = event
         if delay is not None:
-            self.env.timeout(delay).callbacks.append(lambda _, wake=wake: wake(wake))
-        return wake
+            self.env.timeout(delay).callbacks.append(lambda _, event=event: wake(event))
+        return event
 
     def answered(self, attempt: Sent) -> None:
         """Tell the strategy an attempt's outcome, when it observes."""
