@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tandem import child_cpu
 
 STARTER = Path(__file__).resolve().parents[1] / "scenarios" / "starter.yaml"
 COMMANDS = {
@@ -29,14 +30,6 @@ COMMANDS = {
         *("--horizon", "1s", "--warmup", "0s", "--replications", "1", "--workers", "1", "-q"),
     ],
 }
-
-
-def child_cpu(command: list[str]) -> float:
-    """CPU seconds (user + system) of one child process run to its end."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
