@@ -149,7 +149,7 @@ class Portfolio:
 
     def serving(self, option: int) -> bool:
         """True when an option is engaged and past its lead time."""
-        return self.ready_at[option] <= self.env.now
+        return self.ready_at[option] <= self.env._now  # read on every call: no property
 
     def engaged(self, option: int) -> bool:
         """True when an option is engaged."""

@@ -111,9 +111,10 @@ class Calls(Protocol):
 
     def lead(
         self, option: int, measured: object, timeout: float | None, patience: float | None
-    ) -> Generator[simpy.Event, object, Sent]:
-        """Make an attempt and wait until it answers or `patience` passes (then it goes on
-        unanswered, its timeout still armed)."""
+    ) -> Sent:
+        """An attempt to yield: the call waits until it answers or `patience` passes (then
+        it goes on unanswered, its timeout still armed). The attempt, not the call, wakes
+        on each of its events."""
 
     def send(self, option: int, measured: object, timeout: float | None) -> Sent:
         """Start an attempt and return at once; `first` waits for it."""

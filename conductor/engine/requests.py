@@ -24,7 +24,7 @@ from simpy.events import Timeout
 
 from conductor.engine.options import Handle, OptionServer, Tally
 from conductor.engine.protocol import OK, TIMEOUT, Policy
-from conductor.engine.runs import Run, at, wake
+from conductor.engine.runs import LEAD, Run, at, wake
 from conductor.engine.streams import Streams
 from conductor.plan import FlowPlan, Plan
 
@@ -250,59 +250,27 @@ class Executor:
             if self.observes:
                 self.strategy.observe(option, outcome, env.now - started, env.now)
             return outcome
-        sent = yield from self.lead(option, measured, timeout, None)
+        sent = self.lead(option, measured, timeout, None)
+        yield sent
         self.answered(sent)
         return sent.outcome
 
     def lead(
         self, option: int, measured: Tally | None, timeout: float | None, patience: float | None
-    ) -> Generator[simpy.Event, object, Sent]:
-        """An attempt run inside the calling process until it answers, its `timeout`
-        passes (it answers TIMEOUT) or `patience` passes (it goes on alone, still
-        unanswered, with its timeout armed). One timer, no process of its own."""
-        env = self.env
-        sent = Sent(self, option, measured)
+    ) -> Sent:
+        """An attempt for the calling run to yield: the run waits until it answers, its
+        `timeout` passes (it answers TIMEOUT) or `patience` passes (it goes on alone,
+        still unanswered, with its timeout armed). One timer, no process of its own."""
+        now = self.env._now
         if patience is not None and (timeout is None or patience < timeout):
-            wait = patience
-        else:
-            wait, patience = timeout, None
-        generator = sent.generator
-        if wait is None:
-            sent.generator = None
-            sent.answer((yield from generator))
-            return sent
-        sent.process = env.active_process
-        deadline = sent.sent + wait
-        armed = False
-        value = None
-        while True:
-            try:
-                event = generator.send(value)
-            except StopIteration as stop:
-                sent.generator = sent.process = None
-                sent.answer(stop.value)
-                return sent
-            # Only an event that may fire at or after the deadline needs the timer: most
-            # attempts answer well before it and never schedule one.
-            if not armed and (type(event) is not Timeout or env.now + event._delay >= deadline):
-                at(env, deadline, sent.detach)
-                armed = True
-            value = yield event
-            if sent.process is None:
-                break
-        # The timer went off first: the attempt now runs on its events' callbacks.
-        if patience is None:
-            sent.expire(None)
-        elif timeout is not None:
-            sent.arm(timeout)
-        return sent
+            return Sent(self, option, measured, now + patience, timeout)
+        return Sent(self, option, measured, None if timeout is None else now + timeout, timeout)
 
     def send(self, option: int, measured: Tally | None, timeout: float | None) -> Sent:
         """Start an attempt without waiting for it; it answers TIMEOUT after `timeout`."""
-        sent = Sent(self, option, measured)
+        deadline = None if timeout is None else self.env._now + timeout
+        sent = Sent(self, option, measured, deadline, timeout)
         sent.step(None)
-        if timeout is not None and sent.outcome < 0:
-            sent.arm(timeout)
         return sent
 
     def first(self, sent: list[Sent], delay: float | None) -> simpy.Event:
@@ -342,26 +310,54 @@ class Sent(Handle):
     race it against one timer and walk away from it (its work goes on)."""
 
     __slots__ = (
+        "deadline",
+        "env",
         "executor",
         "generator",
         "measured",
         "option",
         "outcome",
-        "process",
+        "run",
         "sent",
+        "timeout",
         "waiter",
     )
 
-    def __init__(self, executor: Executor, option: int, measured: Tally | None):
+    callbacks = None  # to a run that yields it, an attempt to lead rather than an event
+    _value = LEAD
+
+    def __init__(
+        self,
+        executor: Executor,
+        option: int,
+        measured: Tally | None,
+        deadline: float | None,
+        timeout: float | None,
+    ):
+        env = executor.env
         self.executor = executor
+        self.env = env
         self.option = option
         self.measured = measured
-        self.sent = executor.env.now
+        self.sent = env._now
         self.outcome = -1
         self.waiter: simpy.Event | None = None
-        self.process: simpy.Process | None = None  # the caller running it inline, if any
+        self.run: Run | None = None  # the run waiting for it while it is led
+        # When its timer must go off (its patience or its timeout), until the timer is set;
+        # None once set, or when it needs none.
+        self.deadline = deadline
+        self.timeout = timeout
         self.grant = None
         self.generator = executor.servers[option].attempt(measured, self)
+
+    def lead(self, run: Run) -> bool:
+        """Start the attempt for `run`: True when it waits (the run resumes when it answers
+        or its deadline passes), False when it answered at once."""
+        self.step(None)
+        if self.generator is None:
+            return False
+        self.run = run
+        return True
 
     def step(self, event: simpy.Event | None) -> None:
         """Resume the attempt with an event's value until it waits again or ends."""
@@ -372,28 +368,40 @@ class Sent(Handle):
                 target = generator.send(value)
                 if target.callbacks is not None:
                     target.callbacks.append(self.step)
+                    # Only an event that may fire at or after the deadline needs the
+                    # timer: most led attempts answer well before it and never set one.
+                    deadline = self.deadline
+                    if deadline is not None and (
+                        type(target) is not Timeout or self.env._now + target._delay >= deadline
+                    ):
+                        self.deadline = None
+                        at(self.env, deadline, self.detach)
                     return
                 value = target._value
         except StopIteration as stop:
             self.generator = None
             if self.outcome < 0:
                 self.answer(stop.value)
+            run = self.run
+            if run is not None:
+                self.run = None
+                run._resume(None)
 
     def detach(self, timer: simpy.Event) -> None:
-        """Stop running inline in the caller: the attempt goes on by its events'
-        callbacks, and the caller resumes now (as SimPy's own Interrupt does)."""
-        process = self.process
-        if process is None:
+        """The deadline passed. Led, the run resumes now and the attempt goes on alone,
+        answering TIMEOUT now when the deadline was its timeout; alone, it times out."""
+        run = self.run
+        if run is None:
+            self.expire(timer)
             return
-        self.process = None
-        target = process._target
-        target.callbacks.remove(process._resume)
-        target.callbacks.append(self.step)
-        process._resume(timer)
-
-    def arm(self, timeout: float) -> None:
-        """Answer TIMEOUT at `timeout` after the attempt was sent, unless answered first."""
-        at(self.executor.env, self.sent + timeout, self.expire)
+        self.run = None
+        timeout = self.timeout
+        if timeout is not None:
+            if self.sent + timeout <= self.env._now:
+                self.expire(timer)
+            else:
+                at(self.env, self.sent + timeout, self.expire)
+        run._resume(None)
 
     def expire(self, _: simpy.Event | None) -> None:
         """The timer ran out before the attempt answered: it is a TIMEOUT."""

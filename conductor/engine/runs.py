@@ -3,8 +3,11 @@
 A SimPy process costs two events of its own (its start and its end) and a condition to
 race it against a timer. A request, a DAG branch or a timed attempt needs none of that:
 a `Run` starts at once and resumes from its events' callbacks, and `at` calls back at an
-exact instant. Both rely on SimPy internals that its own `Interrupt` relies on (a
-process's `_target` and `_resume`, the environment's queue and clock).
+exact instant. A run may also yield an attempt to lead (anything whose `_value` is
+`LEAD`, with a `lead(run)` method): the attempt then steps itself on its events'
+callbacks and resumes the run when it answers or its deadline passes, so that each of
+its events wakes one generator, not the whole stack of the call above it. Both rely on
+SimPy internals (the environment's queue, clock and active process).
 """
 
 from __future__ import annotations
@@ -15,20 +18,22 @@ from heapq import heappush
 import simpy
 from simpy.core import NORMAL
 
+LEAD = object()
+"""The `_value` of an attempt a run leads (an event's is its value)."""
+
 
 class Run:
     """A generator run as a SimPy process without a process's start and end events: it
-    starts at once and is resumed by the callbacks of the events it waits on. It keeps
-    SimPy's `_target` and `_resume`, so a waiting run can be detached as a process can."""
+    starts at once and is resumed by the callbacks of the events it waits on, or by an
+    attempt it leads (with None)."""
 
-    __slots__ = ("_generator", "_target", "done", "env")
+    __slots__ = ("_generator", "done", "env")
 
     def __init__(
         self, env: simpy.Environment, generator: Generator, done: simpy.Event | None = None
     ):
         self.env = env
         self._generator = generator
-        self._target: simpy.Event | None = None
         self.done = done
         self._resume(None)
 
@@ -44,11 +49,14 @@ class Run:
                 target = generator.send(value)
                 if target.callbacks is not None:
                     target.callbacks.append(self._resume)
-                    self._target = target
                     return
                 value = target._value
+                if value is LEAD:
+                    if target.lead(self):
+                        return
+                    value = None
         except StopIteration:
-            self._generator = self._target = None
+            self._generator = None
             if self.done is not None:
                 self.done.succeed()
         finally:
@@ -58,10 +66,18 @@ class Run:
 def at(env: simpy.Environment, when: float, callback: Callable[[simpy.Event], None]) -> None:
     """Call `callback` at the instant `when`, exactly: a timer set later than the moment
     it measures from (a lazy timeout) must fire where one set then would have."""
-    timer = simpy.Event(env)
-    timer._ok, timer._value = True, None
-    heappush(env._queue, (when, NORMAL, next(env._eid), timer))
-    timer.callbacks.append(callback)
+    heappush(env._queue, (when, NORMAL, next(env._eid), _Alarm([callback])))
+
+
+class _Alarm:
+    """A timer event reduced to what SimPy's loop reads of an event it pops."""
+
+    __slots__ = ("callbacks",)
+    _ok = True
+    _value = None
+
+    def __init__(self, callbacks: list):
+        self.callbacks = callbacks
 
 
 def wake(event: simpy.Event) -> None:

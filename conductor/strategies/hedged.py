@@ -72,7 +72,8 @@ class HedgedCall(CallPolicy):
             if option >= 0:
                 # The first attempt runs inline until it answers or the hedge is due: most
                 # calls end there, at the price of one timer.
-                first = yield from calls.lead(option, measured, self.timeout, patience)
+                first = calls.lead(option, measured, self.timeout, patience)
+                yield first
                 if first.outcome == OK:
                     calls.answered(first)
                     return True
@@ -142,9 +143,10 @@ class Hedged(Ordered):
 
     def choose(self, component: int, attempt: int, previous: int) -> int:
         chain = self.chains[component]
+        size = len(chain)
         serving = self.context.serving
-        for step in range(len(chain)):
-            option = chain[(attempt + step) % len(chain)]
+        for step in range(attempt, attempt + size):
+            option = chain[step % size]
             if serving(option):
                 return option
         return self.fallback(component)
