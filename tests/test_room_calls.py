@@ -75,6 +75,27 @@ def test_a_timeout_before_the_hedge_delay_sends_the_next_at_once(scenario):
     assert records.timeouts.tolist() == [1, 0]
 
 
+def test_an_answer_at_the_very_instant_of_its_timeout_wins(scenario):
+    # The timer is armed after the event that reaches it (docs/semantics.md: the one
+    # scheduled first wins): the answer, for a led attempt and for a hedge alike.
+    led = one_call(scenario, {"policy": "static", "use": {"a": "slow"}, "timeout": SLOW})
+    assert led.ok[0] and led.timeouts.tolist() == [0, 0]
+    assert led.latency[0] == pytest.approx(SLOW, rel=1e-12)
+    hedge = one_call(
+        scenario,
+        {
+            "policy": "hedged",
+            "order": ["slow", "fast"],
+            "delay": 0.08,
+            "timeout": FAST,
+            "max_attempts": 2,
+        },
+    )
+    # The first times out at 10 ms; the hedge sent then answers at its own timeout.
+    assert hedge.ok[0] and hedge.timeouts.tolist() == [1, 0]
+    assert hedge.latency[0] == pytest.approx(2 * FAST, rel=1e-12)
+
+
 def test_hedged_group_is_retried_after_its_backoff(scenario):
     records = one_call(
         scenario,
