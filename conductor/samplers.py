@@ -5,8 +5,8 @@ plan from a scenario's distribution spec (`conductor.scenario.distributions`). I
 exact mean, variance, quantiles and cdf (for reports and analytic checks; `cdfs` is the cdf
 over an array, for the estimates on a grid) and draws vectorised samples from a numpy
 ``Generator`` (for the engine, which asks for a block of variates at a time). Only numpy is
-imported here: scipy is slow to import, so the laws that need a special function import it
-when they first use one.
+imported here: the normal and gamma functions come from `conductor.special`, and scipy,
+slow to import, only when a rarer law (Weibull moments, the truncated normal) needs it.
 """
 
 from __future__ import annotations
@@ -19,16 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from conductor.special import gamma_p, gamma_p_inverse, normal_cdf, normal_cdfs, normal_quantile
+
 
 def _special():
-    from scipy import special  # slow to import: only when a law needs a special function
+    from scipy import special  # slow to import: only the rarer laws need it
 
     return special
-
-
-def normal_quantile(q: float) -> float:
-    """The q-quantile of the standard normal."""
-    return float(_special().ndtri(q))
 
 
 def _seconds(x: float) -> str:
@@ -261,12 +258,12 @@ class LogNormal(Distribution):
             return 0.0
         if self._sigma == 0:
             return 1.0 if x >= self.median else 0.0
-        return float(_special().ndtr((math.log(x) - self._mu) / self._sigma))
+        return normal_cdf((math.log(x) - self._mu) / self._sigma)
 
     def _cdfs(self, x: np.ndarray, positive: np.ndarray) -> np.ndarray:
         if self._sigma == 0:
             return (x >= self.median).astype(np.float64)
-        return _special().ndtr((np.log(positive) - self._mu) / self._sigma)
+        return normal_cdfs((np.log(positive) - self._mu) / self._sigma)
 
     def _sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(self._mu, self._sigma, size)
@@ -315,13 +312,13 @@ class Gamma(Distribution):
         return (self._mean * self._cv) ** 2
 
     def _quantile(self, q: float) -> float:
-        return float(_special().gammaincinv(self.shape, q)) * self.scale
+        return float(gamma_p_inverse(self.shape, q)) * self.scale
 
     def _cdf(self, x: float) -> float:
-        return float(_special().gammainc(self.shape, x / self.scale))
+        return float(gamma_p(self.shape, x / self.scale))
 
     def _cdfs(self, x: np.ndarray, positive: np.ndarray) -> np.ndarray:
-        return _special().gammainc(self.shape, positive / self.scale)
+        return gamma_p(self.shape, positive / self.scale)
 
     def _sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.gamma(self.shape, self.scale, size)
