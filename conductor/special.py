@@ -238,9 +238,13 @@ def _halley(a: float, p: np.ndarray) -> np.ndarray:
     for _ in range(100):
         lower, upper = _gamma_pq(a, x)
         error = np.where(p < 0.5, lower - p, (1.0 - p) - upper)
-        density = np.exp((a - 1.0) * np.log(x) - x - log_gamma)
-        ratio = error / density
-        step = ratio / (1.0 - 0.5 * np.minimum(1.0, ratio * ((a - 1.0) / x - 1.0)))
+        # A quantile below the smallest double (a tiny shape) is 0, where the density is
+        # 0 or infinite: no step from there.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            density = np.exp((a - 1.0) * np.log(x) - x - log_gamma)
+            ratio = error / density
+            step = ratio / (1.0 - 0.5 * np.minimum(1.0, ratio * ((a - 1.0) / x - 1.0)))
+        step = np.where(np.isfinite(step) & (x > 0.0), step, 0.0)
         moved = x - step
         x = np.where(moved <= 0.0, 0.5 * x, moved)
         if np.all(np.abs(step) <= 4 * _EPSILON * x):

@@ -105,3 +105,12 @@ def test_check_of_the_starter_imports_no_scipy():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_a_quantile_below_the_smallest_double_is_zero_without_warnings():
+    levels = np.array([1e-10, 0.5, 0.9999])
+    with np.errstate(all="raise"):
+        for shape in (1e-4, 1e-3, 0.01):
+            ours = gamma_p_inverse(shape, levels)
+            reference = scipy_special.gammaincinv(shape, levels)
+            assert np.allclose(ours, reference, rtol=1e-13, atol=0.0)
