@@ -25,7 +25,7 @@ from conductor.metrics.records import Records
 from conductor.metrics.results import RunResult
 from conductor.metrics.summary import Figures, replication_figures
 from conductor.metrics.timeline import replication_timeline
-from conductor.metrics.warmup import settling_time, suggested_warmup
+from conductor.metrics.warmup import settling_of, suggested_warmup
 from conductor.plan import EventPlan, Plan, compile_plan
 from conductor.scenario.load import load_scenario as _load
 from conductor.scenario.model import Scenario
@@ -139,8 +139,7 @@ def run_unit(unit: Unit) -> Outcome:
             (e.at for e in plan.events if settings.warmup < e.at < settings.horizon),
             default=settings.horizon,
         )
-        kept = records.ok & (records.arrival < end)
-        settled = settling_time(records.arrival[kept], records.latency[kept], settings.warmup, end)
+        settled = settling_of(records.arrival, records.latency, records.ok, settings.warmup, end)
     return Outcome(
         replication_figures(records, plan),
         replication_timeline(records, plan) if unit.keep_timeline else {},

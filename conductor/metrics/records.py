@@ -15,7 +15,7 @@ class Records:
     replication: int
     low: float
     high: float
-    # One entry per measured request (arrived in [low, high)).
+    # One entry per measured request (arrived in [low, high)), in order of arrival.
     flow: np.ndarray
     arrival: np.ndarray
     latency: np.ndarray

@@ -47,10 +47,15 @@ def replication_figures(records: Records, plan: Plan) -> Figures:
     total_requests = 0
     slo_requests = 0
     slo_met = 0
+    one_flow = len(plan.flows) == 1
+    by_request: Figures = {}
     for flow in plan.flows:
-        mine = records.flow == flow.index
-        latency = records.latency[mine]
-        ok = records.ok[mine]
+        if one_flow:
+            # Every record is the only flow's: its columns as they are, not copies.
+            latency, ok = records.latency, records.ok
+        else:
+            mine = records.flow == flow.index
+            latency, ok = records.latency[mine], records.ok[mine]
         costs = {
             "variable": float(records.flow_variable_cost[flow.index].sum()),
             "fixed": float(
@@ -65,7 +70,8 @@ def replication_figures(records: Records, plan: Plan) -> Figures:
             # Nothing to allocate: costs not yet tied to an attempt belong to the only flow.
             costs["fixed"] = float(records.fixed_cost.sum() + records.relationship_cost.sum())
             costs["switching"] = float(records.switching_cost.sum())
-        _request_figures(figures, ("flows", flow.name), latency, ok, records.window)
+        by_request = _request_figures(latency, ok, records.window)
+        figures.update({("flows", flow.name, *key): value for key, value in by_request.items()})
         _cost_figures(figures, ("flows", flow.name), costs, int(ok.size), hours)
         figures["flows", flow.name, "slo_attainment"] = (
             met / ok.size if (met is not None and ok.size) else NAN
@@ -79,7 +85,9 @@ def replication_figures(records: Records, plan: Plan) -> Figures:
             slo_requests += int(ok.size)
             slo_met += met
 
-    _request_figures(figures, ("summary",), records.latency, records.ok, records.window)
+    if not one_flow:  # else the only flow's figures are the summary's
+        by_request = _request_figures(records.latency, records.ok, records.window)
+    figures.update({("summary", *key): value for key, value in by_request.items()})
     costs = {
         "variable": flows_total["variable"],
         "fixed": float(records.fixed_cost.sum() + records.relationship_cost.sum()),
@@ -135,35 +143,46 @@ def _slo(flow: FlowPlan, latency: np.ndarray, ok: np.ndarray) -> tuple[int | Non
     return int(ok.sum()) - count, costs.penalty(flow, count, failed)
 
 
-def _request_figures(
-    figures: Figures, key: tuple[str, ...], latency: np.ndarray, ok: np.ndarray, window: float
-) -> None:
+def _request_figures(latency: np.ndarray, ok: np.ndarray, window: float) -> Figures:
+    """Request counts and latency figures of one set of requests, keyed below its path."""
+    figures: Figures = {}
     requests = int(ok.size)
-    successes = latency[ok]
-    figures[(*key, "requests")] = float(requests)
-    figures[(*key, "throughput_rps")] = successes.size / window
-    figures[(*key, "success_rate")] = successes.size / requests if requests else NAN
-    figures[(*key, "latency_s", "mean")] = float(successes.mean()) if successes.size else NAN
-    values = np.percentile(successes, list(PERCENTILES.values())) if successes.size else None
+    served = int(np.count_nonzero(ok))
+    successes = latency if served == requests else latency[ok]
+    figures[("requests",)] = float(requests)
+    figures[("throughput_rps",)] = served / window
+    figures[("success_rate",)] = served / requests if requests else NAN
+    # The mean first, in arrival order; the percentiles then reorder a working copy in
+    # place (a percentile depends only on the values, not on their order).
+    mean = float(successes.mean()) if served else NAN
+    work = successes.copy() if successes is latency else successes
+    figures["latency_s", "mean"] = mean
+    values = (
+        np.percentile(work, list(PERCENTILES.values()), overwrite_input=True) if served else None
+    )
     for position, name in enumerate(PERCENTILES):
-        figures[(*key, "latency_s", name)] = float(values[position]) if values is not None else NAN
-    failures = requests - successes.size
+        figures["latency_s", name] = float(values[position]) if values is not None else NAN
+    failures = requests - served
     if not requests:
-        figures[(*key, "latency_all_s", "mean")] = NAN
+        figures["latency_all_s", "mean"] = NAN
     else:
-        figures[(*key, "latency_all_s", "mean")] = math.inf if failures else float(successes.mean())
+        figures["latency_all_s", "mean"] = math.inf if failures else mean
     for name, level in PERCENTILES.items():
-        figures[(*key, "latency_all_s", name)] = percentile_counting_failures(
-            successes, requests, level
+        figures["latency_all_s", name] = percentile_counting_failures(
+            work, requests, level, overwrite_input=True
         )
+    return figures
 
 
-def percentile_counting_failures(successes: np.ndarray, requests: int, level: float) -> float:
+def percentile_counting_failures(
+    successes: np.ndarray, requests: int, level: float, *, overwrite_input: bool = False
+) -> float:
     """The `level` percentile of all requests, a failed one counted as infinitely slow.
 
     Failures sort after every success, so the percentile is that of the successes at the
     same rank (numpy's linear interpolation between order statistics) while its rank
     lies among them, and infinite once it reaches the failures; NaN without requests.
+    `overwrite_input` lets numpy reorder `successes` in place instead of copying them.
     """
     if not requests:
         return NAN
@@ -173,7 +192,9 @@ def percentile_counting_failures(successes: np.ndarray, requests: int, level: fl
         return math.inf
     if served == 1:
         return float(successes[0])
-    return float(np.percentile(successes, 100.0 * rank / (served - 1)))
+    return float(
+        np.percentile(successes, 100.0 * rank / (served - 1), overwrite_input=overwrite_input)
+    )
 
 
 def _cost_figures(

@@ -18,9 +18,10 @@ import numpy as np
 
 from conductor.metrics import costs
 from conductor.metrics.records import Records
-from conductor.plan import Plan
+from conductor.plan import FlowPlan, Plan
 
 BUCKETS = 60
+BLOCK = 1 << 16  # requests put in buckets at a time: bounds the temporaries
 # Probabilities at which the latency distribution is kept: dense in the tail.
 DISTRIBUTION_POINTS = np.unique(
     np.concatenate([np.linspace(0.0, 0.9, 91), 1.0 - np.logspace(-1, -4, 61)])
@@ -33,17 +34,24 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
     edges = np.linspace(low, high, buckets + 1)
     width = (high - low) / buckets
 
-    def bucket_of(times: np.ndarray) -> np.ndarray:
-        return np.clip(((times - low) / width).astype(int), 0, buckets - 1)
+    def counts_of(times: np.ndarray) -> np.ndarray:
+        """How many of `times` fall in each bucket, counted a block at a time."""
+        counts = np.zeros(buckets, dtype=np.int64)
+        for start in range(0, times.size, BLOCK):
+            block = times[start : start + BLOCK]
+            where = np.clip(((block - low) / width).astype(int), 0, buckets - 1)
+            counts += np.bincount(where, minlength=buckets)
+        return counts
 
-    where = bucket_of(records.arrival)
+    # Records are in arrival order and a bucket's index never falls as time goes on, so
+    # the requests of each bucket are one slice of them: no index per request is kept.
+    splits = np.concatenate([[0], np.cumsum(counts_of(records.arrival))])
+    one_flow = len(plan.flows) == 1
+    masks = [None if one_flow else records.flow == flow.index for flow in plan.flows]
 
     penalty = np.zeros(buckets)
-    for flow in plan.flows:
-        mine = records.flow == flow.index
-        ok = mine & records.ok
-        cost = costs.penalty(flow, costs.late(flow, records.latency, ok), mine & ~records.ok)
-        penalty += np.bincount(where, weights=cost, minlength=buckets)
+    for flow, mine in zip(plan.flows, masks, strict=True):
+        penalty += _penalty_by_bucket(flow, records, mine, splits)
 
     prices = costs.price_steps(plan)
     variable = np.zeros(buckets)
@@ -53,7 +61,7 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
         for index in component.options:
             option = plan.options[index]
             times = records.attempt_times[index] if records.attempt_times else np.zeros(0)
-            counts[index] = np.bincount(bucket_of(times), minlength=buckets).astype(float)
+            counts[index] = counts_of(times).astype(float)
             steps = prices[option.provider]
             if option.per_call and times.size:
                 factors = np.array([costs.factor_at(steps, t) for t in edges[:-1]])
@@ -66,18 +74,25 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
             for i, c in counts.items()
         }
 
-    distribution = {"p": DISTRIBUTION_POINTS.tolist(), **_distribution(records.latency, records.ok)}
-    series = _requests(where, records.latency, records.ok, buckets)
-    if len(plan.flows) > 1:
+    distribution = {
+        "p": DISTRIBUTION_POINTS.tolist(),
+        **_distribution(records.latency[records.ok]),
+    }
+    series = _requests(splits, records.latency, records.ok)
+    if not one_flow:
         # The blend of flows can mislead (one flow failing lowers the blend's latency):
         # each flow's own series are kept beside it.
-        by_flow = [(flow.name, records.flow == flow.index) for flow in plan.flows]
         distribution["flows"] = {
-            name: _distribution(records.latency[mine], records.ok[mine]) for name, mine in by_flow
+            flow.name: _distribution(records.latency[mine & records.ok])
+            for flow, mine in zip(plan.flows, masks, strict=True)
         }
         series["flows"] = {
-            name: _requests(where[mine], records.latency[mine], records.ok[mine], buckets)
-            for name, mine in by_flow
+            flow.name: _requests(
+                np.concatenate([[0], np.cumsum(_per_bucket(np.count_nonzero, mine, splits))]),
+                records.latency[mine],
+                records.ok[mine],
+            )
+            for flow, mine in zip(plan.flows, masks, strict=True)
         }
     return {
         "distribution": distribution,
@@ -93,24 +108,46 @@ def replication_timeline(records: Records, plan: Plan, buckets: int = BUCKETS) -
     }
 
 
-def _distribution(latency: np.ndarray, ok: np.ndarray) -> dict[str, list[float]]:
-    """Latency of successful requests at the DISTRIBUTION_POINTS probabilities."""
-    served = latency[ok]
+def _per_bucket(measure, values: np.ndarray, splits: np.ndarray) -> list:
+    """`measure` of each bucket's slice of per-request `values`."""
+    return [measure(values[start:end]) for start, end in pairwise(splits.tolist())]
+
+
+def _penalty_by_bucket(
+    flow: FlowPlan, records: Records, mine: np.ndarray | None, splits: np.ndarray
+) -> np.ndarray:
+    """SLO and failure penalties of a flow's requests (`mine`; None: every request),
+    summed per bucket one request after another, as a weighted bincount sums them."""
+    sums = np.zeros(len(splits) - 1)
+    for bucket, (start, end) in enumerate(pairwise(splits.tolist())):
+        served = records.ok[start:end]
+        if mine is None:
+            ok, failed = served, ~served
+        else:
+            ok, failed = mine[start:end] & served, mine[start:end] & ~served
+        cost = costs.penalty(flow, costs.late(flow, records.latency[start:end], ok), failed)
+        alone = np.zeros(end - start, dtype=np.intp)
+        sums[bucket] = np.bincount(alone, weights=cost, minlength=1)[0]
+    return sums
+
+
+def _distribution(served: np.ndarray) -> dict[str, list[float]]:
+    """Latency of successful requests at the DISTRIBUTION_POINTS probabilities (`served`
+    is a working copy: it is reordered in place, which leaves the quantiles unchanged)."""
     if not served.size:
         return {"latency_s": [math.nan] * DISTRIBUTION_POINTS.size}
-    return {"latency_s": np.quantile(served, DISTRIBUTION_POINTS).tolist()}
+    return {"latency_s": np.quantile(served, DISTRIBUTION_POINTS, overwrite_input=True).tolist()}
 
 
-def _requests(where: np.ndarray, latency: np.ndarray, ok: np.ndarray, buckets: int) -> dict:
-    """Requests, success rate and latency percentiles of successes, per bucket."""
-    requests = np.bincount(where, minlength=buckets).astype(float)
-    successes = np.bincount(where, weights=ok, minlength=buckets)
+def _requests(splits: np.ndarray, latency: np.ndarray, ok: np.ndarray) -> dict:
+    """Requests, success rate and latency percentiles of successes, per bucket, from
+    per-request columns in arrival order and each bucket's bounds in them."""
+    buckets = len(splits) - 1
+    requests = np.diff(splits).astype(float)
+    successes = np.array(_per_bucket(np.count_nonzero, ok, splits), dtype=float)
     percentiles = {name: np.full(buckets, math.nan) for name in ("p50", "p95", "p99")}
-    order = np.argsort(where, kind="stable")
-    splits = np.searchsorted(where[order], np.arange(buckets + 1))
-    latency, ok = latency[order], ok[order]
-    for index in range(buckets):
-        chunk = latency[splits[index] : splits[index + 1]][ok[splits[index] : splits[index + 1]]]
+    for index, (start, end) in enumerate(pairwise(splits.tolist())):
+        chunk = latency[start:end][ok[start:end]]
         if chunk.size:
             values = np.percentile(chunk, [50, 95, 99])
             for name, value in zip(percentiles, values, strict=True):

@@ -30,15 +30,23 @@ def mser_cut(latency: np.ndarray) -> int:
     count = latency.size // BATCH
     if count < MIN_BATCHES:
         return 0
+    # Everything below is one number per batch, a fifth of the series, and is cut to the
+    # candidates d <= n/2 as soon as the sums over the tails are known.
     batches = latency[: count * BATCH].reshape(count, BATCH).mean(axis=1)
-    # Sums over each tail b[d:], from the end, so every d costs O(1).
-    tail_sum = np.cumsum(batches[::-1])[::-1]
-    tail_squares = np.cumsum((batches * batches)[::-1])[::-1]
-    left = np.arange(count, 0, -1, dtype=float)
-    spread = np.maximum(tail_squares - tail_sum * tail_sum / left, 0.0)
-    score = spread / (left * left)
     limit = count // 2 + 1
-    return int(np.argmin(score[:limit])) * BATCH
+    # Sums over each tail b[d:], from the end, so every d costs O(1).
+    tail_sum = np.cumsum(batches[::-1])[::-1][:limit]
+    batches *= batches
+    tail_squares = np.cumsum(batches[::-1])[::-1][:limit]
+    del batches
+    left = np.arange(count, count - limit, -1, dtype=float)
+    spread = tail_sum * tail_sum
+    spread /= left
+    np.subtract(tail_squares, spread, out=spread)
+    np.maximum(spread, 0.0, out=spread)
+    left *= left
+    spread /= left
+    return int(np.argmin(spread)) * BATCH
 
 
 def settling_time(arrival: np.ndarray, latency: np.ndarray, low: float, high: float) -> float:
@@ -47,8 +55,41 @@ def settling_time(arrival: np.ndarray, latency: np.ndarray, low: float, high: fl
     cut = mser_cut(latency)
     if cut == 0 or cut >= arrival.size:
         return low
-    settled = float(arrival[cut])
+    return _beyond_noise(float(arrival[cut]), low, high)
+
+
+def settling_of(
+    arrival: np.ndarray, latency: np.ndarray, ok: np.ndarray, low: float, high: float
+) -> float:
+    """`settling_time` of the successful requests that arrived before `high`, from
+    per-request columns in arrival order; copies nothing when every one of them
+    succeeded (a prefix is a view), else only their latencies."""
+    end = int(np.searchsorted(arrival, high, side="left"))
+    arrival, latency, ok = arrival[:end], latency[:end], ok[:end]
+    if ok.all():
+        return settling_time(arrival, latency, low, high)
+    cut = mser_cut(latency[ok])
+    if cut == 0:
+        return low
+    position = _success_at(ok, cut)
+    return low if position is None else _beyond_noise(float(arrival[position]), low, high)
+
+
+def _beyond_noise(settled: float, low: float, high: float) -> float:
     return settled if settled - low > NEGLIGIBLE * (high - low) else low
+
+
+def _success_at(ok: np.ndarray, rank: int, block: int = 1 << 16) -> int | None:
+    """The index of the success of that rank (0-based), counted block by block so as to
+    hold no index array the size of the series; None when there are not that many."""
+    seen = 0
+    for start in range(0, ok.size, block):
+        part = ok[start : start + block]
+        here = int(np.count_nonzero(part))
+        if seen + here > rank:
+            return start + int(np.flatnonzero(part)[rank - seen])
+        seen += here
+    return None
 
 
 def suggested_warmup(warmup: float, settled: float) -> float:
